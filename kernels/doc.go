@@ -1,0 +1,13 @@
+// Package kernels holds the numeric primitives of cosmogan on flat []float32:
+// GEMM, 2D/3D convolution and transposed convolution with their backward
+// passes, elementwise maps, reductions and the optimizer update.
+//
+// Every kernel works on row-major slices it is given and allocates nothing once
+// its caller's buffers exist. Parallel kernels run on a Team, a fixed set of
+// goroutines; the work split never changes the order in which any one output
+// element is accumulated, so results are bitwise reproducible for a given
+// thread count (and, for GEMM and convolutions, for any thread count).
+//
+// Each fast kernel has a plain reference implementation beside it (suffix Ref)
+// that the tests compare against.
+package kernels
