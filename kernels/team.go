@@ -19,6 +19,7 @@ type Team struct {
 	tasks   chan task
 	wg      sync.WaitGroup
 	ws      []workspace // per-worker scratch of the GEMM, indexed by worker
+	jobs    jobs        // one reusable job per kernel, so calls allocate nothing
 }
 
 type task struct {
@@ -52,8 +53,12 @@ func (t *Team) Threads() int { return t.threads }
 // For splits [0, n) into at most Threads contiguous chunks of near-equal size,
 // runs job on each, and returns when all are done. Chunk w goes to worker w, so
 // a job may keep per-worker scratch indexed by worker.
-func (t *Team) For(n int, job Job) {
-	parts := min(t.threads, n)
+func (t *Team) For(n int, job Job) { t.ForGrain(n, 1, job) }
+
+// ForGrain is For with chunks of at least grain indices (except when n < grain),
+// so that loops too short to amortize waking a worker run on the caller alone.
+func (t *Team) ForGrain(n, grain int, job Job) {
+	parts := min(t.threads, n/max(grain, 1))
 	if parts <= 1 {
 		if n > 0 {
 			job.Run(0, 0, n)
