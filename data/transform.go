@@ -1,0 +1,173 @@
+// The paper's log-like pixel transforms (§2.2.3, Eqs. 1 and 2): they map the
+// linear density in particles per pixel (ppp), which spans five decades, into
+// about [-1, 1], the range of the generator's tanh output, so that filaments and
+// voids are visible to the networks. Estimators work on linear density, so
+// every generated field goes back through Inverse.
+
+package data
+
+import (
+	"fmt"
+	"math"
+)
+
+// Transform selects a pixel transform. The zero value is None.
+type Transform int
+
+const (
+	// None leaves values unchanged.
+	None Transform = iota
+	// Eq1 is the 2D transform, Eq. (1): v' = (2 ln v − (b+a)) / (b−a) with
+	// a = ln 0.01 and b = ln 600, so v = 0.01 ↦ −1 and v = 600 ↦ +1.
+	Eq1
+	// Eq2 is the 3D transform, Eq. (2): v' = (2 ln(v+c) − (b2+a2)) / (b2−a2)
+	// with c = 0.001, a2 = ln c and b2 = ln 2632, so v = 0 ↦ −1 and
+	// v = 2632 − c ↦ +1.
+	Eq2
+)
+
+// Constants of Eqs. (1) and (2), in ppp.
+var (
+	Eq1A = math.Log(0.01)
+	Eq1B = math.Log(600)
+	Eq2C = 0.001
+	Eq2A = math.Log(Eq2C)
+	Eq2B = math.Log(2632)
+)
+
+// Eq1Floor is the density below which Eq1's Forward clamps its input. Eq. (1)
+// sends v = 0 (an empty pixel, which NGP or CIC assignment does produce) to −∞;
+// clamping to 1e-4 ppp, a decade below the paper's a = ln 0.01, sends it to
+// (2 ln 1e-4 − (b+a))/(b−a) ≈ −1.837 instead: finite, below every value that
+// real density maps to, and distinguishable from the −1 of v = 0.01.
+// Inverse(Forward(0)) is therefore Eq1Floor, not 0.
+const Eq1Floor = 1e-4
+
+// ParseTransform reads "none", "eq1" or "eq2" (any case).
+func ParseTransform(s string) (Transform, error) {
+	switch {
+	case equalFold(s, "none"):
+		return None, nil
+	case equalFold(s, "eq1"):
+		return Eq1, nil
+	case equalFold(s, "eq2"):
+		return Eq2, nil
+	}
+	return None, fmt.Errorf("unknown transform %q, want \"none\", \"eq1\" or \"eq2\"", s)
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// String returns the name ParseTransform accepts.
+func (t Transform) String() string {
+	switch t {
+	case None:
+		return "none"
+	case Eq1:
+		return "eq1"
+	case Eq2:
+		return "eq2"
+	}
+	return fmt.Sprintf("Transform(%d)", int(t))
+}
+
+// MarshalText and UnmarshalText let a TOML or JSON configuration name the
+// transform as a string.
+func (t Transform) MarshalText() ([]byte, error) {
+	if t < None || t > Eq2 {
+		return nil, fmt.Errorf("invalid transform %d", int(t))
+	}
+	return []byte(t.String()), nil
+}
+
+// UnmarshalText is ParseTransform.
+func (t *Transform) UnmarshalText(b []byte) error {
+	v, err := ParseTransform(string(b))
+	if err != nil {
+		return err
+	}
+	*t = v
+	return nil
+}
+
+// Forward maps linear density src (ppp) to transformed values in dst, which
+// must be as long as src and may be src itself. Arithmetic is in float64.
+// Eq1 clamps v to at least Eq1Floor (see there); Eq2 clamps v to at least 0,
+// since v < 0 can only come from round-off and ln(v+c) is undefined below −c.
+// NaN stays NaN.
+func (t Transform) Forward(dst, src []float32) {
+	checkLen(dst, src)
+	switch t {
+	case None:
+		copy(dst, src)
+	case Eq1:
+		s, o := 2/(Eq1B-Eq1A), (Eq1B+Eq1A)/(Eq1B-Eq1A)
+		for i, v := range src {
+			x := float64(v)
+			if x < Eq1Floor {
+				x = Eq1Floor
+			}
+			dst[i] = float32(s*math.Log(x) - o)
+		}
+	case Eq2:
+		s, o := 2/(Eq2B-Eq2A), (Eq2B+Eq2A)/(Eq2B-Eq2A)
+		for i, v := range src {
+			x := float64(v)
+			if x < 0 {
+				x = 0
+			}
+			dst[i] = float32(s*math.Log(x+Eq2C) - o)
+		}
+	default:
+		panic(fmt.Sprintf("data: Forward of invalid %v", t))
+	}
+}
+
+// Inverse maps transformed values src back to linear density (ppp) in dst,
+// which may be src itself: Eq1: v = exp((v'(b−a) + (b+a))/2); Eq2: v =
+// exp((v'(b2−a2) + (b2+a2))/2) − c, clamped at 0, because generator outputs
+// below −1 (which Forward never produces) would otherwise give negative
+// densities that break the log-binned estimators.
+func (t Transform) Inverse(dst, src []float32) {
+	checkLen(dst, src)
+	switch t {
+	case None:
+		copy(dst, src)
+	case Eq1:
+		s, o := (Eq1B-Eq1A)/2, (Eq1B+Eq1A)/2
+		for i, v := range src {
+			dst[i] = float32(math.Exp(s*float64(v) + o))
+		}
+	case Eq2:
+		s, o := (Eq2B-Eq2A)/2, (Eq2B+Eq2A)/2
+		for i, v := range src {
+			x := math.Exp(s*float64(v)+o) - Eq2C
+			if x < 0 {
+				x = 0
+			}
+			dst[i] = float32(x)
+		}
+	default:
+		panic(fmt.Sprintf("data: Inverse of invalid %v", t))
+	}
+}
+
+func checkLen(dst, src []float32) {
+	if len(dst) != len(src) {
+		panic(fmt.Sprintf("data: transform of %d values into a destination of %d", len(src), len(dst)))
+	}
+}
