@@ -401,4 +401,3 @@ func (p *pyLit) tuple() ([]int, bool) {
 		}
 	}
 }
-
