@@ -160,3 +160,18 @@ func TestWriteNPYRejectsFloat64(t *testing.T) {
 		t.Fatal("a rejected write left a file behind")
 	}
 }
+
+func TestNPYScalar(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.npy")
+	if err := WriteNPY(path, tensor.New(tensor.FromScalar(float32(2.5)))); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	if !bytes.Contains(raw, []byte("'shape': ()")) {
+		t.Fatalf("header %q, want shape ()", raw[:64])
+	}
+	got, err := ReadNPY(path)
+	if err != nil || !got.IsScalar() || got.Data().(float32) != 2.5 {
+		t.Fatalf("read back %v, %v", got, err)
+	}
+}
