@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func randSlice(rng *rand.Rand, n int) []float32 {
+func randNormals(rng *rand.Rand, n int) []float32 {
 	s := make([]float32, n)
 	for i := range s {
 		s[i] = float32(rng.NormFloat64())
@@ -32,8 +32,8 @@ func TestLoweredConvMatchesDirect(t *testing.T) {
 		t.Run(fmt.Sprint(tc), func(t *testing.T) {
 			s := NewConvShape(tc.dim, tc.c, tc.n, tc.k, tc.s, tc.p)
 			batch, cout := 3, 5
-			x := randSlice(rng, batch*s.C*s.ImageVolume())
-			w := randSlice(rng, cout*s.Rows())
+			x := randNormals(rng, batch*s.C*s.ImageVolume())
+			w := randNormals(rng, cout*s.Rows())
 			want := make([]float32, batch*cout*s.ColVolume())
 			ConvRef(&s, batch, cout, x, w, want)
 
@@ -62,8 +62,8 @@ func TestCol2imIsAdjointOfIm2col(t *testing.T) {
 	for _, tc := range convShapes {
 		s := NewConvShape(tc.dim, tc.c, tc.n, tc.k, tc.s, tc.p)
 		batch := 2
-		x := randSlice(rng, batch*s.C*s.ImageVolume())
-		c := randSlice(rng, s.Rows()*batch*s.ColVolume())
+		x := randNormals(rng, batch*s.C*s.ImageVolume())
+		c := randNormals(rng, s.Rows()*batch*s.ColVolume())
 		cols := make([]float32, len(c))
 		Im2col(team, &s, batch, x, cols)
 		back := make([]float32, len(x))

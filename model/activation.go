@@ -1,0 +1,67 @@
+package model
+
+import (
+	"math/rand/v2"
+
+	"github.com/cosmogan/cosmogan/kernels"
+)
+
+// Activation kinds of Tables A.1/A.2.
+type ActKind int
+
+const (
+	ReLU ActKind = iota
+	LeakyReLU
+	Tanh
+	Sigmoid
+)
+
+// leakySlope is the negative slope of LeakyReLU in the discriminator and
+// encoder (DCGAN's 0.2).
+const leakySlope = 0.2
+
+// Activation applies an elementwise nonlinearity; its backward pass needs
+// only the output it saved.
+type Activation struct {
+	Kind ActKind
+
+	y, dx []float32
+}
+
+func (l *Activation) Setup(in Shape) (Shape, int, int, error) { return in, 0, 0, nil }
+func (l *Activation) Bind(_, _, _ []float32)                  {}
+func (l *Activation) Init(*rand.Rand)                         {}
+func (l *Activation) FLOPs() int                              { return 0 }
+
+func (l *Activation) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+	y := grow(&l.y, len(x))
+	switch l.Kind {
+	case ReLU:
+		kernels.ReLU(ctx.Team, x, y)
+	case LeakyReLU:
+		kernels.LeakyReLU(ctx.Team, leakySlope, x, y)
+	case Tanh:
+		kernels.Tanh(ctx.Team, x, y)
+	case Sigmoid:
+		kernels.Sigmoid(ctx.Team, x, y)
+	}
+	return y
+}
+
+func (l *Activation) Backward(ctx *Ctx, dy []float32, _, needDx bool) []float32 {
+	if !needDx {
+		return nil
+	}
+	dx := grow(&l.dx, len(l.y))
+	switch l.Kind {
+	case ReLU:
+		kernels.ReLUBackward(ctx.Team, l.y, dy, dx)
+	case LeakyReLU:
+		kernels.LeakyReLUBackward(ctx.Team, leakySlope, l.y, dy, dx)
+	case Tanh:
+		kernels.TanhBackward(ctx.Team, l.y, dy, dx)
+	case Sigmoid:
+		kernels.SigmoidBackward(ctx.Team, l.y, dy, dx)
+	}
+	return dx
+}

@@ -1,0 +1,152 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Arch describes the networks of Tables A.1 (2D) and A.2 (3D) of Ullmo et al.
+// (2021), scalable for tests and demos. Every convolution has stride 2, so each
+// layer halves (D, E) or doubles (G) the spatial size.
+//
+//	G:  dense latent → 2·GFilters[0]·s0^d, BN, ReLU, reshape (s0 = Size/2^len(GFilters));
+//	    per filter f: transposed conv → f, then BN + ReLU, except the last, which
+//	    has a bias and tanh. GFilters ends with 1, the channel of a density field.
+//	D:  conv 1 → DFilters[0] with bias, LeakyReLU(0.2); per further filter f:
+//	    conv → f, BN, LeakyReLU; flatten; dense → 1 (a logit: the sigmoid of
+//	    Table A.1 is folded into the loss for numerical stability).
+//	TD: D without its last (dense) layer.
+//	E:  D with the last dense layer → Latent and no activation.
+//
+// Table A.1 gives the dense layer of the 2D D as 8192 → 1, which is 512·4²,
+// what the filters imply. Table A.2 gives 4096 → 1 for the 3D D, which does not
+// match its filters: 256 channels at 4³ are 16384 values. We follow the filters,
+// so the 3D dense layer is 16384 → 1 (and 16384 → 200 in E).
+type Arch struct {
+	Dim      int   `toml:"dim" json:"dim"`             // 2 or 3
+	Size     int   `toml:"size" json:"size"`           // side of a crop in pixels
+	Latent   int   `toml:"latent" json:"latent"`       // dimension of z
+	Kernel   int   `toml:"kernel" json:"kernel"`       // convolution kernel side
+	GFilters []int `toml:"g_filters" json:"g_filters"` // generator output channels per layer
+	DFilters []int `toml:"d_filters" json:"d_filters"` // discriminator output channels per layer
+}
+
+// Paper2D is Table A.1: 128² images, latent 100, kernel 5.
+func Paper2D() Arch {
+	return Arch{Dim: 2, Size: 128, Latent: 100, Kernel: 5,
+		GFilters: []int{256, 128, 64, 32, 1}, DFilters: []int{32, 64, 128, 256, 512}}
+}
+
+// Paper3D is Table A.2: 64³ cubes, latent 200, kernel 4.
+func Paper3D() Arch {
+	return Arch{Dim: 3, Size: 64, Latent: 200, Kernel: 4,
+		GFilters: []int{128, 64, 32, 1}, DFilters: []int{32, 64, 128, 256}}
+}
+
+// Validate reports the first inconsistency of a, naming the key.
+func (a Arch) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if a.Dim != 2 && a.Dim != 3 {
+		bad("dim = %d, want 2 or 3", a.Dim)
+	}
+	if a.Latent < 1 {
+		bad("latent = %d, want ≥ 1", a.Latent)
+	}
+	if a.Kernel < 2 {
+		bad("kernel = %d, want ≥ 2 (stride-2 layers)", a.Kernel)
+	}
+	if len(a.GFilters) == 0 || a.GFilters[len(a.GFilters)-1] != 1 {
+		bad("g_filters = %v, want a non-empty list ending with 1 (one density channel)", a.GFilters)
+	}
+	if len(a.DFilters) == 0 {
+		bad("d_filters is empty, want at least one layer")
+	}
+	for _, list := range []struct {
+		key string
+		f   []int
+	}{{"g_filters", a.GFilters}, {"d_filters", a.DFilters}} {
+		for _, f := range list.f {
+			if f < 1 {
+				bad("%s = %v: every entry must be ≥ 1", list.key, list.f)
+				break
+			}
+		}
+		if len(list.f) > 0 && (a.Size < 1 || a.Size%(1<<len(list.f)) != 0) {
+			bad("size = %d does not divide by 2^%d = %d, which the %d stride-2 layers of %s need", a.Size, len(list.f), 1<<len(list.f), len(list.f), list.key)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pad returns the padding that makes a stride-2 convolution of kernel k halve
+// an even size, and the output padding that makes the transposed one double it.
+func (a Arch) pad() (pad, outPad int) {
+	pad = (a.Kernel - 1) / 2
+	return pad, 2 + 2*pad - a.Kernel
+}
+
+// spatial returns the shape of c channels on a grid of side n.
+func (a Arch) spatial(c, n int) Shape {
+	if a.Dim == 2 {
+		return Shape{C: c, Spatial: [3]int{1, n, n}}
+	}
+	return Shape{C: c, Spatial: [3]int{n, n, n}}
+}
+
+// ImageShape is the per-sample shape of a crop: one channel, Size per axis.
+func (a Arch) ImageShape() Shape { return a.spatial(1, a.Size) }
+
+// NewGenerator builds G.
+func NewGenerator(a Arch) (*Net, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	pad, outPad := a.pad()
+	s0 := a.Size >> len(a.GFilters)
+	first := a.spatial(2*a.GFilters[0], s0)
+	layers := []Layer{&Dense{Out: first.Size()}, &BatchNorm{}, &Activation{Kind: ReLU}, &Reshape{To: first}}
+	for i, f := range a.GFilters {
+		last := i == len(a.GFilters)-1
+		layers = append(layers, &ConvTranspose{Dim: a.Dim, Out: f, Kernel: a.Kernel, Stride: 2, Pad: pad, OutPad: outPad, Bias: last})
+		if last {
+			layers = append(layers, &Activation{Kind: Tanh})
+		} else {
+			layers = append(layers, &BatchNorm{}, &Activation{Kind: ReLU})
+		}
+	}
+	return NewNet("G", Shape{C: a.Latent, Spatial: [3]int{1, 1, 1}}, layers...)
+}
+
+// convStack is the convolutional part shared by D, TD and E.
+func (a Arch) convStack() []Layer {
+	pad, _ := a.pad()
+	var layers []Layer
+	for i, f := range a.DFilters {
+		layers = append(layers, &Conv{Dim: a.Dim, Out: f, Kernel: a.Kernel, Stride: 2, Pad: pad, Bias: i == 0})
+		if i > 0 {
+			layers = append(layers, &BatchNorm{})
+		}
+		layers = append(layers, &Activation{Kind: LeakyReLU})
+	}
+	return layers
+}
+
+// NewDiscriminator builds D, whose output is one logit per sample.
+func NewDiscriminator(a Arch) (*Net, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return NewNet("D", a.ImageShape(), append(a.convStack(), &Dense{Out: 1})...)
+}
+
+// NewEncoder builds E, whose output is a latent vector per sample.
+func NewEncoder(a Arch) (*Net, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return NewNet("E", a.ImageShape(), append(a.convStack(), &Dense{Out: a.Latent})...)
+}
+
+// TruncatedDiscriminator returns TD, the view of D without its last layer.
+func TruncatedDiscriminator(d *Net) *Net { return d.Truncated(len(d.Layers) - 1) }

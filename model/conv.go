@@ -1,0 +1,242 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/cosmogan/cosmogan/kernels"
+)
+
+// Conv is a 2D or 3D convolution with a cubic kernel, lowered to GEMM on
+// column matrices (see kernels.Im2col). Weights are stored (out, in, taps) as
+// PyTorch's Conv2d/Conv3d do. Layers followed by batch norm leave Bias off:
+// a bias before normalization is subtracted out again.
+type Conv struct {
+	Dim, Out, Kernel, Stride, Pad int
+	Bias                          bool
+
+	s       kernels.ConvShape
+	inSize  int
+	outSize int
+	w, b    []float32
+	dw, db  []float32
+	x       []float32
+	batch   int
+	y, dx   []float32
+}
+
+func (l *Conv) Setup(in Shape) (Shape, int, int, error) {
+	n := in.Spatial[2]
+	if err := checkSpatial(l.Dim, in); err != nil {
+		return Shape{}, 0, 0, fmt.Errorf("conv: %w", err)
+	}
+	l.s = kernels.NewConvShape(l.Dim, in.C, n, l.Kernel, l.Stride, l.Pad)
+	if l.s.Cols[2] < 1 {
+		return Shape{}, 0, 0, fmt.Errorf("conv: input size %d is smaller than kernel %d", n, l.Kernel)
+	}
+	out := Shape{C: l.Out, Spatial: l.s.Cols}
+	l.inSize, l.outSize = in.Size(), out.Size()
+	params := l.Out * l.s.Rows()
+	if l.Bias {
+		params += l.Out
+	}
+	return out, params, 0, nil
+}
+
+// checkSpatial verifies that a shape is a cube (3D) or a square of depth 1 (2D).
+func checkSpatial(dim int, in Shape) error {
+	s := in.Spatial
+	switch {
+	case dim == 2 && s[0] == 1 && s[1] == s[2]:
+	case dim == 3 && s[0] == s[1] && s[1] == s[2]:
+	default:
+		return fmt.Errorf("input %v is not a %dD square grid", s, dim)
+	}
+	return nil
+}
+
+func (l *Conv) Bind(params, grads, _ []float32) {
+	n := l.Out * l.s.Rows()
+	l.w, l.dw = params[:n], grads[:n]
+	if l.Bias {
+		l.b, l.db = params[n:], grads[n:]
+	}
+}
+
+func (l *Conv) Init(rng *rand.Rand) {
+	normalInit(rng, l.w, 0, 0.02)
+	clear(l.b)
+}
+
+// chunk is how many samples fit one column matrix of rows × cols per sample.
+func chunk(rows, cols, batch int) int {
+	return max(1, min(batch, maxColumnFloats/max(rows*cols, 1)))
+}
+
+func (l *Conv) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+	l.x, l.batch = x, batch
+	y := grow(&l.y, batch*l.outSize)
+	rows, p := l.s.Rows(), l.s.ColVolume()
+	step := chunk(rows, p, batch)
+	for b0 := 0; b0 < batch; b0 += step {
+		nb := min(step, batch-b0)
+		cols := grow(&ctx.cols, rows*nb*p)
+		kernels.Im2col(ctx.Team, &l.s, nb, x[b0*l.inSize:], cols)
+		cm := grow(&ctx.cm, l.Out*nb*p)
+		kernels.Sgemm(ctx.Team, false, false, l.Out, nb*p, rows, 1, l.w, rows, cols, nb*p, 0, cm, nb*p)
+		kernels.FromChannelMajor(ctx.Team, nb, l.Out, p, cm, l.b, y[b0*l.outSize:])
+	}
+	return y
+}
+
+func (l *Conv) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
+	var dx []float32
+	if needDx {
+		dx = grow(&l.dx, l.batch*l.inSize)
+	}
+	rows, p := l.s.Rows(), l.s.ColVolume()
+	step := chunk(rows, p, l.batch)
+	for b0 := 0; b0 < l.batch; b0 += step {
+		nb := min(step, l.batch-b0)
+		cm := grow(&ctx.cm, l.Out*nb*p)
+		kernels.ToChannelMajor(ctx.Team, nb, l.Out, p, dy[b0*l.outSize:], cm)
+		cols := grow(&ctx.cols, rows*nb*p)
+		if paramGrads {
+			kernels.Im2col(ctx.Team, &l.s, nb, l.x[b0*l.inSize:], cols)
+			kernels.Sgemm(ctx.Team, false, true, l.Out, rows, nb*p, 1, cm, nb*p, cols, nb*p, 1, l.dw, rows)
+			if l.Bias {
+				addRowSums(l.db, cm, nb*p)
+			}
+		}
+		if needDx {
+			kernels.Sgemm(ctx.Team, true, false, rows, nb*p, l.Out, 1, l.w, rows, cm, nb*p, 0, cols, nb*p)
+			kernels.Col2im(ctx.Team, &l.s, nb, cols, dx[b0*l.inSize:])
+		}
+	}
+	return dx
+}
+
+func (l *Conv) FLOPs() int { return 2 * l.Out * l.s.Rows() * l.s.ColVolume() }
+
+// addRowSums adds to sums[r] the sum of row r of the matrix m with the given
+// row length.
+func addRowSums(sums, m []float32, width int) {
+	for r := range sums {
+		var s float32
+		for _, v := range m[r*width : (r+1)*width] {
+			s += v
+		}
+		sums[r] += s
+	}
+}
+
+// ConvTranspose is the transposed convolution (the adjoint of Conv) used by
+// the generator to double the spatial size. Weights are stored (in, out, taps)
+// as PyTorch's ConvTranspose2d/3d do; OutPad adds to one side of the output so
+// that kernel 5, stride 2, padding 2 gives exactly twice the input size.
+type ConvTranspose struct {
+	Dim, Out, Kernel, Stride, Pad, OutPad int
+	Bias                                  bool
+
+	s       kernels.ConvShape // the adjoint convolution: image side = output
+	in      int               // input channels
+	inSize  int
+	outSize int
+	w, b    []float32
+	dw, db  []float32
+	x       []float32
+	batch   int
+	y, dx   []float32
+}
+
+func (l *ConvTranspose) Setup(in Shape) (Shape, int, int, error) {
+	if err := checkSpatial(l.Dim, in); err != nil {
+		return Shape{}, 0, 0, fmt.Errorf("transposed conv: %w", err)
+	}
+	n := in.Spatial[2]
+	nOut := (n-1)*l.Stride - 2*l.Pad + l.Kernel + l.OutPad
+	l.s = kernels.NewConvShape(l.Dim, l.Out, nOut, l.Kernel, l.Stride, l.Pad)
+	if l.s.Cols[2] != n {
+		return Shape{}, 0, 0, fmt.Errorf("transposed conv: kernel %d, stride %d, padding %d, output padding %d do not map size %d to %d and back", l.Kernel, l.Stride, l.Pad, l.OutPad, n, nOut)
+	}
+	l.in = in.C
+	out := Shape{C: l.Out, Spatial: l.s.Image}
+	l.inSize, l.outSize = in.Size(), out.Size()
+	params := l.in * l.s.Rows()
+	if l.Bias {
+		params += l.Out
+	}
+	return out, params, 0, nil
+}
+
+func (l *ConvTranspose) Bind(params, grads, _ []float32) {
+	n := l.in * l.s.Rows()
+	l.w, l.dw = params[:n], grads[:n]
+	if l.Bias {
+		l.b, l.db = params[n:], grads[n:]
+	}
+}
+
+func (l *ConvTranspose) Init(rng *rand.Rand) {
+	normalInit(rng, l.w, 0, 0.02)
+	clear(l.b)
+}
+
+func (l *ConvTranspose) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+	l.x, l.batch = x, batch
+	y := grow(&l.y, batch*l.outSize)
+	rows, p, vol := l.s.Rows(), l.s.ColVolume(), l.s.ImageVolume()
+	step := chunk(rows, p, batch)
+	for b0 := 0; b0 < batch; b0 += step {
+		nb := min(step, batch-b0)
+		cm := grow(&ctx.cm, l.in*nb*p)
+		kernels.ToChannelMajor(ctx.Team, nb, l.in, p, x[b0*l.inSize:], cm)
+		cols := grow(&ctx.cols, rows*nb*p)
+		kernels.Sgemm(ctx.Team, true, false, rows, nb*p, l.in, 1, l.w, rows, cm, nb*p, 0, cols, nb*p)
+		kernels.Col2im(ctx.Team, &l.s, nb, cols, y[b0*l.outSize:])
+	}
+	if l.Bias {
+		for bc := 0; bc < batch*l.Out; bc++ {
+			v := l.b[bc%l.Out]
+			for i := range y[bc*vol : (bc+1)*vol] {
+				y[bc*vol+i] += v
+			}
+		}
+	}
+	return y
+}
+
+func (l *ConvTranspose) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
+	var dx []float32
+	if needDx {
+		dx = grow(&l.dx, l.batch*l.inSize)
+	}
+	rows, p, vol := l.s.Rows(), l.s.ColVolume(), l.s.ImageVolume()
+	step := chunk(rows, p, l.batch)
+	for b0 := 0; b0 < l.batch; b0 += step {
+		nb := min(step, l.batch-b0)
+		cols := grow(&ctx.cols, rows*nb*p)
+		kernels.Im2col(ctx.Team, &l.s, nb, dy[b0*l.outSize:], cols)
+		cm := grow(&ctx.cm, l.in*nb*p)
+		if paramGrads {
+			kernels.ToChannelMajor(ctx.Team, nb, l.in, p, l.x[b0*l.inSize:], cm)
+			kernels.Sgemm(ctx.Team, false, true, l.in, rows, nb*p, 1, cm, nb*p, cols, nb*p, 1, l.dw, rows)
+		}
+		if needDx {
+			kernels.Sgemm(ctx.Team, false, false, l.in, nb*p, rows, 1, l.w, rows, cols, nb*p, 0, cm, nb*p)
+			kernels.FromChannelMajor(ctx.Team, nb, l.in, p, cm, nil, dx[b0*l.inSize:])
+		}
+	}
+	if paramGrads && l.Bias {
+		for bc := 0; bc < l.batch*l.Out; bc++ {
+			var s float32
+			for _, v := range dy[bc*vol : (bc+1)*vol] {
+				s += v
+			}
+			l.db[bc%l.Out] += s
+		}
+	}
+	return dx
+}
+
+func (l *ConvTranspose) FLOPs() int { return 2 * l.in * l.s.Rows() * l.s.ColVolume() }

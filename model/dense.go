@@ -1,0 +1,97 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/cosmogan/cosmogan/kernels"
+)
+
+// Dense is a fully connected layer y = W·x + b on the flattened input, with W
+// stored (out × in) as PyTorch's Linear does.
+type Dense struct {
+	Out int
+
+	in     int
+	w, b   []float32
+	dw, db []float32
+	x      []float32
+	batch  int
+	y, dx  []float32
+}
+
+func (l *Dense) Setup(in Shape) (Shape, int, int, error) {
+	if l.Out <= 0 {
+		return Shape{}, 0, 0, fmt.Errorf("dense layer: output size %d, want > 0", l.Out)
+	}
+	l.in = in.Size()
+	return Shape{C: l.Out, Spatial: [3]int{1, 1, 1}}, l.Out*l.in + l.Out, 0, nil
+}
+
+func (l *Dense) Bind(params, grads, _ []float32) {
+	n := l.Out * l.in
+	l.w, l.b = params[:n], params[n:]
+	l.dw, l.db = grads[:n], grads[n:]
+}
+
+func (l *Dense) Init(rng *rand.Rand) {
+	normalInit(rng, l.w, 0, 0.02)
+	clear(l.b)
+}
+
+func (l *Dense) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+	l.x, l.batch = x, batch
+	y := grow(&l.y, batch*l.Out)
+	kernels.Sgemm(ctx.Team, false, true, batch, l.Out, l.in, 1, x, l.in, l.w, l.in, 0, y, l.Out)
+	for b := 0; b < batch; b++ {
+		row := y[b*l.Out : (b+1)*l.Out]
+		for i, v := range l.b {
+			row[i] += v
+		}
+	}
+	return y
+}
+
+func (l *Dense) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
+	if paramGrads {
+		kernels.Sgemm(ctx.Team, true, false, l.Out, l.in, l.batch, 1, dy, l.Out, l.x, l.in, 1, l.dw, l.in)
+		for b := 0; b < l.batch; b++ {
+			for i, v := range dy[b*l.Out : (b+1)*l.Out] {
+				l.db[i] += v
+			}
+		}
+	}
+	if !needDx {
+		return nil
+	}
+	dx := grow(&l.dx, l.batch*l.in)
+	kernels.Sgemm(ctx.Team, false, false, l.batch, l.in, l.Out, 1, dy, l.Out, l.w, l.in, 0, dx, l.in)
+	return dx
+}
+
+func (l *Dense) FLOPs() int { return 2 * l.Out * l.in }
+
+// Reshape reinterprets a flat per-sample vector as channels × spatial grid, as
+// between the generator's dense layer and its first transposed convolution.
+type Reshape struct {
+	To Shape
+}
+
+func (l *Reshape) Setup(in Shape) (Shape, int, int, error) {
+	if in.Size() != l.To.Size() {
+		return Shape{}, 0, 0, fmt.Errorf("reshape: input has %d values per sample, shape %v needs %d", in.Size(), l.To, l.To.Size())
+	}
+	return l.To, 0, 0, nil
+}
+func (l *Reshape) Bind(_, _, _ []float32) {}
+func (l *Reshape) Init(*rand.Rand)        {}
+func (l *Reshape) Forward(_ *Ctx, x []float32, _ int, _ bool) []float32 {
+	return x
+}
+func (l *Reshape) Backward(_ *Ctx, dy []float32, _, needDx bool) []float32 {
+	if !needDx {
+		return nil
+	}
+	return dy
+}
+func (l *Reshape) FLOPs() int { return 0 }

@@ -1,0 +1,77 @@
+package model
+
+import (
+	"math/rand/v2"
+
+	"github.com/cosmogan/cosmogan/kernels"
+)
+
+// Shape is the per-sample shape of an activation: channels × spatial extent
+// (depth, height, width). 2D activations have depth 1; dense activations have
+// spatial extent 1×1×1.
+type Shape struct {
+	C       int
+	Spatial [3]int
+}
+
+// Volume is the number of spatial positions.
+func (s Shape) Volume() int { return s.Spatial[0] * s.Spatial[1] * s.Spatial[2] }
+
+// Size is the number of values per sample.
+func (s Shape) Size() int { return s.C * s.Volume() }
+
+// Ctx carries what every layer of a step shares: the worker team and one set
+// of scratch buffers (column matrices), reused layer after layer since layers
+// run one at a time.
+type Ctx struct {
+	Team *kernels.Team
+	cols []float32
+	cm   []float32
+}
+
+// NewCtx returns a context running kernels on team.
+func NewCtx(team *kernels.Team) *Ctx { return &Ctx{Team: team} }
+
+// maxColumnFloats bounds the column matrix of one convolution call; larger
+// batches are processed in chunks of samples so that memory stays bounded.
+const maxColumnFloats = 1 << 25
+
+// grow returns buf resized to n, reallocating only when it is too small.
+func grow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	*buf = (*buf)[:n]
+	return *buf
+}
+
+// A Layer is one stage of a network. The network calls Setup once with the
+// layer's input shape, binds views into its flat buffers, then calls Forward
+// and Backward. Backward uses what the latest Forward saved, so each Forward is
+// followed by at most one Backward before the next Forward.
+type Layer interface {
+	// Setup checks the input shape and returns the output shape and how many
+	// trainable parameters and non-trained state values the layer needs.
+	Setup(in Shape) (out Shape, params, state int, err error)
+	// Bind gives the layer its views of the network's buffers.
+	Bind(params, grads, state []float32)
+	// Init draws the initial parameters and resets the state.
+	Init(rng *rand.Rand)
+	// Forward computes the output for a batch; the returned slice is owned by
+	// the layer and valid until its next Forward.
+	Forward(ctx *Ctx, x []float32, batch int, train bool) []float32
+	// Backward takes the gradient of the loss with respect to the output and
+	// returns the gradient with respect to the input (nil when !needDx). With
+	// paramGrads it adds the parameter gradients to the bound gradient views.
+	Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32
+	// FLOPs is the forward cost per sample in floating-point operations,
+	// counted as 2 per multiply-add of the layer's GEMM-shaped work.
+	FLOPs() int
+}
+
+// normalInit fills w with N(0, std²) draws, the DCGAN initialization.
+func normalInit(rng *rand.Rand, w []float32, mean, std float64) {
+	for i := range w {
+		w[i] = float32(mean + std*rng.NormFloat64())
+	}
+}

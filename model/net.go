@@ -1,0 +1,97 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Net is a sequence of layers with one flat buffer each for its parameters,
+// their gradients and its non-trained state.
+type Net struct {
+	Name   string
+	Layers []Layer
+	In     Shape
+	Out    Shape
+
+	Params []float32 // all trainable parameters, layer after layer
+	Grads  []float32 // their gradients, same layout
+	State  []float32 // non-trained state (batch norm running statistics)
+
+	outs []Shape // output shape of every layer
+}
+
+// NewNet sets up the layers for inputs of shape in and allocates the buffers.
+func NewNet(name string, in Shape, layers ...Layer) (*Net, error) {
+	n := &Net{Name: name, Layers: layers, In: in}
+	type span struct{ p, s int }
+	spans := make([]span, len(layers))
+	shape := in
+	var np, ns int
+	for i, l := range layers {
+		out, p, s, err := l.Setup(shape)
+		if err != nil {
+			return nil, fmt.Errorf("%s layer %d: %w", name, i, err)
+		}
+		spans[i] = span{p, s}
+		np, ns = np+p, ns+s
+		shape = out
+		n.outs = append(n.outs, out)
+	}
+	n.Out = shape
+	n.Params, n.Grads, n.State = make([]float32, np), make([]float32, np), make([]float32, ns)
+	var po, so int
+	for i, l := range layers {
+		sp := spans[i]
+		l.Bind(n.Params[po:po+sp.p], n.Grads[po:po+sp.p], n.State[so:so+sp.s])
+		po, so = po+sp.p, so+sp.s
+	}
+	return n, nil
+}
+
+// Init draws all parameters from rng and resets the state.
+func (n *Net) Init(rng *rand.Rand) {
+	for _, l := range n.Layers {
+		l.Init(rng)
+	}
+}
+
+// Forward runs a batch (batch × In.Size() values) through every layer and
+// returns the output (batch × Out.Size()), owned by the last layer.
+func (n *Net) Forward(ctx *Ctx, x []float32, batch int, train bool) []float32 {
+	x = x[:batch*n.In.Size()]
+	for _, l := range n.Layers {
+		x = l.Forward(ctx, x, batch, train)
+	}
+	return x
+}
+
+// Backward propagates dy (the gradient with respect to the latest Forward's
+// output) back through every layer. With paramGrads it adds the parameter
+// gradients to Grads; with needDx it returns the gradient with respect to the
+// input, else nil.
+func (n *Net) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
+	for i := len(n.Layers) - 1; i >= 0; i-- {
+		dy = n.Layers[i].Backward(ctx, dy, paramGrads, needDx || i > 0)
+	}
+	return dy
+}
+
+// ZeroGrads clears the gradient buffer.
+func (n *Net) ZeroGrads() { clear(n.Grads) }
+
+// Truncated returns the network made of the first k layers, sharing their
+// parameters, state and buffers with n. It is how the truncated discriminator
+// TD is D without its last layer.
+func (n *Net) Truncated(k int) *Net {
+	return &Net{Name: n.Name + "-truncated", Layers: n.Layers[:k], In: n.In, Out: n.outs[k-1],
+		Params: n.Params, Grads: n.Grads, State: n.State, outs: n.outs[:k]}
+}
+
+// FLOPs is the forward cost per sample of the network's GEMM-shaped layers.
+func (n *Net) FLOPs() int {
+	var f int
+	for _, l := range n.Layers {
+		f += l.FLOPs()
+	}
+	return f
+}
