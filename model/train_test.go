@@ -1,0 +1,202 @@
+package model
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cosmogan/cosmogan/kernels"
+)
+
+// trainTiny runs steps GAN steps then steps AE steps on fixed random data and
+// returns the networks' parameters.
+func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) {
+	t.Helper()
+	team := kernels.NewTeam(threads)
+	defer team.Close()
+	ctx := NewCtx(team)
+	rng := rand.New(rand.NewPCG(42, 1))
+	gan, err := NewGAN(arch, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gan.LabelNoise = 0.1
+	batch := 4
+	real := make([]float32, batch*arch.ImageShape().Size())
+	for i := 0; i < steps; i++ {
+		randomize(rng, real, 0, 0.5)
+		if _, err := gan.Step(ctx, real, batch, rng); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ae, err := NewAE(arch, gan.G, gan.D, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < steps; i++ {
+		randomize(rng, real, 0, 0.5)
+		ae.Step(ctx, real, batch)
+	}
+	return gan.G.Params, gan.D.Params, ae.E.Params
+}
+
+func TestTrainingIsBitwiseReproducible(t *testing.T) {
+	for _, arch := range tinyArchs() {
+		for _, threads := range []int{1, 2} {
+			g1, d1, e1 := trainTiny(t, arch, threads, 5)
+			g2, d2, e2 := trainTiny(t, arch, threads, 5)
+			for _, p := range []struct {
+				name string
+				a, b []float32
+			}{{"G", g1, g2}, {"D", d1, d2}, {"E", e1, e2}} {
+				for i := range p.a {
+					if math.Float32bits(p.a[i]) != math.Float32bits(p.b[i]) {
+						t.Fatalf("%dD, %d threads: %s parameter %d differs between two runs with the same seed: %g vs %g", arch.Dim, threads, p.name, i, p.a[i], p.b[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTrainingLearns checks that the steps actually train: D learns to tell a
+// constant image from G's initial output, and the AE loss falls.
+func TestTrainingLearns(t *testing.T) {
+	team := kernels.NewTeam(2)
+	defer team.Close()
+	ctx := NewCtx(team)
+	arch := tinyArchs()[0]
+	rng := rand.New(rand.NewPCG(5, 5))
+	gan, err := NewGAN(arch, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := 8
+	real := make([]float32, batch*arch.ImageShape().Size())
+	for i := range real {
+		real[i] = 0.8
+	}
+	var first, last StepStats
+	for i := 0; i < 30; i++ {
+		st, err := gan.Step(ctx, real, batch, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = st
+		}
+		last = st
+	}
+	if !(last.LossD < first.LossD) || !(last.DReal > last.DFake) {
+		t.Errorf("D did not learn: loss %.4f → %.4f, D(real) %.3f vs D(fake) %.3f", first.LossD, last.LossD, last.DReal, last.DFake)
+	}
+	ae, err := NewAE(arch, gan.G, gan.D, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomize(rng, real, 0, 0.5)
+	l0 := ae.Loss(ctx, real, batch)
+	for i := 0; i < 40; i++ {
+		ae.Step(ctx, real, batch)
+	}
+	if l1 := ae.Loss(ctx, real, batch); !(l1 < l0) {
+		t.Errorf("AE loss did not fall: %.4g → %.4g", l0, l1)
+	}
+}
+
+func TestStepAllocatesNothingOnceWarm(t *testing.T) {
+	team := kernels.NewTeam(2)
+	defer team.Close()
+	ctx := NewCtx(team)
+	arch := tinyArchs()[1]
+	rng := rand.New(rand.NewPCG(1, 1))
+	gan, err := NewGAN(arch, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := 4
+	real := make([]float32, batch*arch.ImageShape().Size())
+	ae, err := NewAE(arch, gan.G, gan.D, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func() {
+		gan.Step(ctx, real, batch, rng)
+		ae.Step(ctx, real, batch)
+	}
+	step()
+	if n := testing.AllocsPerRun(5, step); n != 0 {
+		t.Errorf("a warm GAN+AE step allocates %.0f times, want 0", n)
+	}
+}
+
+func TestCheckpointRoundTripAndCorruption(t *testing.T) {
+	arch := tinyArchs()[0]
+	rng := rand.New(rand.NewPCG(9, 9))
+	gan, err := NewGAN(arch, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomize(rng, gan.OptD.M, 0, 1)
+	gan.OptD.Step = 7
+	ck := &Checkpoint{Arch: arch, Stage: "gan", Step: 123, Meta: map[string]string{"transform": "eq1"},
+		RNG: map[string][]byte{"sampler": {1, 2, 3}},
+		Nets: []NetState{Capture(gan.G, gan.OptG), Capture(gan.D, gan.OptD)}}
+	var buf bytes.Buffer
+	if err := ck.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	raw := buf.Bytes()
+	back, err := DecodeCheckpoint(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Arch.Equal(arch) || back.Step != 123 || back.Meta["transform"] != "eq1" || !bytes.Equal(back.RNG["sampler"], []byte{1, 2, 3}) {
+		t.Fatalf("header did not round-trip: %+v", back)
+	}
+	d2, err := NewDiscriminator(arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := NewAdam(DefaultAdam(), len(d2.Params))
+	sd, err := back.Net("D")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sd.Restore(d2, opt); err != nil {
+		t.Fatal(err)
+	}
+	for i := range d2.Params {
+		if d2.Params[i] != gan.D.Params[i] || opt.M[i] != gan.OptD.M[i] {
+			t.Fatalf("D parameter %d did not round-trip", i)
+		}
+	}
+	if opt.Step != 7 {
+		t.Errorf("Adam step %d, want 7", opt.Step)
+	}
+
+	for _, damage := range []struct {
+		name string
+		data []byte
+	}{
+		{"flipped bit", func() []byte { b := bytes.Clone(raw); b[len(b)/2] ^= 1; return b }()},
+		{"truncated", raw[:len(raw)-100]},
+		{"empty", nil},
+	} {
+		if _, err := DecodeCheckpoint(bytes.NewReader(damage.data)); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s checkpoint: error %v, want ErrCorrupt", damage.name, err)
+		}
+	}
+
+	other := arch
+	other.DFilters = []int{3, 8}
+	d3, err := NewDiscriminator(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sd.Restore(d3, nil); err == nil {
+		t.Error("restoring a D of another architecture succeeded")
+	}
+}
