@@ -142,7 +142,7 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	randomize(rng, gan.OptD.M, 0, 1)
 	gan.OptD.Step = 7
 	ck := &Checkpoint{Arch: arch, Stage: "gan", Step: 123, Meta: map[string]string{"transform": "eq1"},
-		RNG: map[string][]byte{"sampler": {1, 2, 3}},
+		RNG:  map[string][]byte{"sampler": {1, 2, 3}},
 		Nets: []NetState{Capture(gan.G, gan.OptG), Capture(gan.D, gan.OptD)}}
 	var buf bytes.Buffer
 	if err := ck.Encode(&buf); err != nil {
