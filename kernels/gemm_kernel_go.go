@@ -1,0 +1,31 @@
+package kernels
+
+import "unsafe"
+
+// gemmKernelGo is the portable micro-kernel (see gemmKernel for the contract).
+func gemmKernelGo(k int, ap, bp, cp *float32, ldc int, alpha, beta float32) {
+	a := unsafe.Slice(ap, k*gemmMR)
+	b := unsafe.Slice(bp, k*gemmNR)
+	var acc [gemmMR * gemmNR]float32
+	for p := 0; p < k; p++ {
+		bv := (*[gemmNR]float32)(b[p*gemmNR : p*gemmNR+gemmNR])
+		av := (*[gemmMR]float32)(a[p*gemmMR : p*gemmMR+gemmMR])
+		for r, x := range av {
+			row := (*[gemmNR]float32)(acc[r*gemmNR : r*gemmNR+gemmNR])
+			for j, y := range bv {
+				row[j] += x * y
+			}
+		}
+	}
+	c := unsafe.Slice(cp, (gemmMR-1)*ldc+gemmNR)
+	for r := 0; r < gemmMR; r++ {
+		row := (*[gemmNR]float32)(c[r*ldc : r*ldc+gemmNR])
+		for j := range row {
+			if beta == 0 {
+				row[j] = alpha * acc[r*gemmNR+j]
+			} else {
+				row[j] = alpha*acc[r*gemmNR+j] + beta*row[j]
+			}
+		}
+	}
+}
