@@ -1,0 +1,171 @@
+// Command cosmogan trains generative models of the cosmic web: a DCGAN on 2D
+// density maps or 3D density cubes, then an autoencoder built on it, after
+// Ullmo, Decelle & Aghanim 2021 (A&A 651 A46). Run "cosmogan help".
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cosmogan/cosmogan/daemon"
+)
+
+// A command is one subcommand: its flags are declared in setup and run after
+// parsing.
+type command struct {
+	name, args, summary string
+	setup               func(fs *flag.FlagSet) func() error
+}
+
+var commands = []command{
+	{"run", "--config FILE [--run-dir DIR] [--threads T]",
+		"train the GAN and then the autoencoder, or continue an interrupted run", runCmd},
+	{"generate", "--checkpoint PATH --n N --out X.npy [--seed S] [--threads T]",
+		"write N images or cubes drawn from a trained generator", generateCmd},
+	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--json]",
+		"time full GAN training steps of the paper's networks", benchCmd},
+}
+
+func main() { os.Exit(mainStatus(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// usageError is a command-line mistake: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func mainStatus(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return mainStatus([]string{args[1], "-h"}, stdout, stderr)
+		}
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		fs := flag.NewFlagSet("cosmogan "+c.name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		run := c.setup(fs)
+		fs.Usage = func() {
+			fmt.Fprintf(fs.Output(), "usage: cosmogan %s %s\n\n%s.\n\nflags:\n", c.name, c.args, c.summary)
+			fs.PrintDefaults()
+		}
+		if err := fs.Parse(args[1:]); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		err := run()
+		if err == nil {
+			return 0
+		}
+		fmt.Fprintf(stderr, "cosmogan %s: %v\n", c.name, err)
+		var ce *daemon.ConfigError
+		var ue usageError
+		if errors.As(err, &ce) || errors.As(err, &ue) {
+			return 2
+		}
+		return 1
+	}
+	fmt.Fprintf(stderr, "cosmogan: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "cosmogan trains generative models (DCGAN + autoencoder) of cosmic-web density fields.\n\nusage:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  cosmogan %s %s\n      %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintf(w, "\n\"cosmogan help COMMAND\" or \"cosmogan COMMAND -h\" explains every flag.\n")
+}
+
+func runCmd(fs *flag.FlagSet) func() error {
+	config := fs.String("config", "config.toml", "configuration `file` (TOML; keys in README.md)")
+	runDir := fs.String("run-dir", "", "run `directory` (default: run_dir of the configuration); an existing one is continued")
+	threads := fs.Int("threads", -1, "worker `threads` (default: threads of the configuration; 0 = all cores)")
+	return func() error {
+		if fs.NArg() > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		}
+		cfg, raw, err := daemon.LoadConfig(*config)
+		if err != nil {
+			return err
+		}
+		if *threads >= 0 {
+			cfg.Threads = *threads
+		}
+		dir := cfg.RunDir
+		if *runDir != "" {
+			dir = *runDir
+		}
+		// SIGTERM and SIGINT (a job's end or ^C) and SIGUSR1 (Slurm's
+		// warning before the time limit) make the run checkpoint and stop.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
+		defer stop()
+		return daemon.Run(ctx, cfg, raw, dir)
+	}
+}
+
+func generateCmd(fs *flag.FlagSet) func() error {
+	checkpoint := fs.String("checkpoint", "", "checkpoint `file` holding a generator (run_dir/checkpoints/gan-final.ckpt)")
+	n := fs.Int("n", 16, "`number` of samples")
+	out := fs.String("out", "generated.npy", "output `file` (.npy, float32, shape (n, size, size[, size]))")
+	seed := fs.Uint64("seed", 1, "random `seed` of the latent draws")
+	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores)")
+	return func() error {
+		if *checkpoint == "" {
+			return usageError{"--checkpoint is required"}
+		}
+		transform, err := daemon.Generate(*checkpoint, *n, *seed, *threads, *out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "wrote %d samples to %s (values in the %q transformed space)\n", *n, *out, transform)
+		return nil
+	}
+}
+
+func benchCmd(fs *flag.FlagSet) func() error {
+	dim := fs.Int("dim", 2, "2 (Table A.1, 128² images) or 3 (Table A.2, 64³ cubes)")
+	batch := fs.Int("batch", 0, "batch `size` (default 50 in 2D, 4 in 3D)")
+	steps := fs.Int("steps", 5, "timed `steps` after one warm-up step")
+	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores)")
+	asJSON := fs.Bool("json", false, "print one JSON line")
+	return func() error {
+		if fs.NArg() < 1 || fs.Arg(0) != "step" {
+			return usageError{"want: cosmogan bench step [flags]"}
+		}
+		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after "step"
+			return usageError{err.Error()}
+		}
+		if fs.NArg() > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		}
+		if *batch == 0 {
+			*batch = map[int]int{2: 50, 3: 4}[*dim]
+		}
+		res, err := daemon.BenchStep(*dim, *batch, *steps, *threads)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			b, _ := json.Marshal(res)
+			fmt.Println(string(b))
+			return nil
+		}
+		fmt.Printf("%dD GAN step, batch %d, %d threads: %.3f s/step (median of %d), %.2f samples/s, %.1f GFLOP/s\n",
+			res.Dim, res.Batch, res.Threads, res.StepSeconds, res.Steps, res.SamplesPerS, res.GFLOPS)
+		return nil
+	}
+}

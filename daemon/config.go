@@ -1,0 +1,217 @@
+// Package daemon runs cosmogan's training job: it reads the configuration,
+// makes or reuses the dataset, trains the GAN and then the autoencoder, writes
+// checkpoints, samples and figures into a run directory, and resumes from that
+// directory when started again.
+package daemon
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/cosmogan/cosmogan/data"
+	"github.com/cosmogan/cosmogan/model"
+)
+
+// Config is the whole configuration of a run, decoded from TOML. Every key is
+// documented in README.md; DefaultConfig gives the values of absent keys.
+type Config struct {
+	Seed    uint64 `toml:"seed"`    // seeds every random stream of the run
+	Threads int    `toml:"threads"` // worker threads; 0 = all cores
+	RunDir  string `toml:"run_dir"` // where the run keeps everything
+
+	Data  DataConfig `toml:"data"`
+	Model model.Arch `toml:"model"`
+	GAN   GANConfig  `toml:"gan"`
+	AE    AEConfig   `toml:"ae"`
+	Out   OutConfig  `toml:"output"`
+}
+
+// DataConfig describes the dataset. Until the N-body simulator lands, the only
+// source is "lognormal": independent periodic lognormal fields with a
+// power-law spectrum (a Gaussian random field, exponentiated), in particles
+// per pixel, transformed as the model expects.
+type DataConfig struct {
+	Source      string         `toml:"source"`
+	Grid        int            `toml:"grid"`         // side of each field in pixels
+	TrainFields int            `toml:"train_fields"` // fields crops are drawn from in training
+	TestFields  int            `toml:"test_fields"`  // separate fields for validation and figures
+	Slope       float64        `toml:"slope"`        // power-law index of the Gaussian field's spectrum
+	Sigma       float64        `toml:"sigma"`        // standard deviation of the Gaussian field
+	MeanDensity float64        `toml:"mean_density"` // mean particles per pixel
+	Transform   data.Transform `toml:"transform"`    // "eq1", "eq2" or "none"
+}
+
+// GANConfig is the GAN stage.
+type GANConfig struct {
+	Batch           int     `toml:"batch"`
+	Steps           int     `toml:"steps"`
+	LabelNoise      float64 `toml:"label_noise"` // fraction of D labels flipped
+	CheckpointEvery int     `toml:"checkpoint_every"`
+	LogEvery        int     `toml:"log_every"`
+	model.AdamConfig
+}
+
+// AEConfig is the autoencoder stage: early stopping on the validation loss,
+// evaluated every EvalEvery steps, after Patience evaluations without
+// improvement.
+type AEConfig struct {
+	Batch           int `toml:"batch"`
+	Steps           int `toml:"steps"`
+	EvalEvery       int `toml:"eval_every"`
+	Patience        int `toml:"patience"`
+	ValidationCrops int `toml:"validation_crops"`
+	CheckpointEvery int `toml:"checkpoint_every"`
+	LogEvery        int `toml:"log_every"`
+	model.AdamConfig
+}
+
+// OutConfig is what the run writes at the end of each stage.
+type OutConfig struct {
+	Samples      int `toml:"samples"`       // generated samples written to samples/generated.npy
+	FigurePanels int `toml:"figure_panels"` // images per row of the real/generated figures
+}
+
+// DefaultConfig is a small 2D run that finishes in minutes on a laptop.
+func DefaultConfig() Config {
+	return Config{
+		Seed: 1, RunDir: "runs/default",
+		Data: DataConfig{Source: "lognormal", Grid: 256, TrainFields: 8, TestFields: 2,
+			Slope: -2, Sigma: 1.5, MeanDensity: 1, Transform: data.Eq1},
+		Model: model.Arch{Dim: 2, Size: 64, Latent: 100, Kernel: 5,
+			GFilters: []int{128, 64, 32, 16, 1}, DFilters: []int{16, 32, 64, 128, 256}},
+		GAN: GANConfig{Batch: 32, Steps: 1500, LabelNoise: 0.05, CheckpointEvery: 250, LogEvery: 50,
+			AdamConfig: model.DefaultAdam()},
+		AE: AEConfig{Batch: 32, Steps: 1000, EvalEvery: 100, Patience: 5, ValidationCrops: 64,
+			CheckpointEvery: 250, LogEvery: 50, AdamConfig: model.DefaultAdam()},
+		Out: OutConfig{Samples: 64, FigurePanels: 8},
+	}
+}
+
+// ConfigError is an error in the configuration or the command line, which
+// the program reports with exit status 2.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func configErrorf(format string, args ...any) error {
+	return &ConfigError{fmt.Errorf(format, args...)}
+}
+
+// LoadConfig decodes path over the defaults, strictly: an unknown or
+// misspelled key is an error naming the key and the file.
+func LoadConfig(path string) (Config, []byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, nil, &ConfigError{err}
+	}
+	cfg, err := ParseConfig(path, raw)
+	return cfg, raw, err
+}
+
+// ParseConfig is LoadConfig on content already read; name is used in errors.
+func ParseConfig(name string, raw []byte) (Config, error) {
+	cfg := DefaultConfig()
+	// Lists replace the defaults instead of merging into them.
+	cfg.Model.GFilters, cfg.Model.DFilters = nil, nil
+	md, err := toml.NewDecoder(bytes.NewReader(raw)).Decode(&cfg)
+	if err != nil {
+		return Config{}, configErrorf("%s: %v", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return Config{}, configErrorf("%s: unknown key %s (misspelled? see README.md for the keys)", name, strings.Join(keys, ", "))
+	}
+	def := DefaultConfig()
+	if cfg.Model.GFilters == nil {
+		cfg.Model.GFilters = def.Model.GFilters
+	}
+	if cfg.Model.DFilters == nil {
+		cfg.Model.DFilters = def.Model.DFilters
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, &ConfigError{fmt.Errorf("%s: %w", name, err)}
+	}
+	return cfg, nil
+}
+
+// Validate reports every inconsistent value, naming its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	positive := func(key string, v int) {
+		if v < 1 {
+			bad("%s = %d, want ≥ 1", key, v)
+		}
+	}
+	if c.Threads < 0 {
+		bad("threads = %d, want ≥ 0 (0 = all cores)", c.Threads)
+	}
+	if c.RunDir == "" {
+		bad("run_dir is empty")
+	}
+	if c.Data.Source != "lognormal" {
+		bad("data.source = %q, want \"lognormal\" (the simulator and snapshot sources come later)", c.Data.Source)
+	}
+	positive("data.grid", c.Data.Grid)
+	positive("data.train_fields", c.Data.TrainFields)
+	positive("data.test_fields", c.Data.TestFields)
+	if c.Data.Sigma <= 0 {
+		bad("data.sigma = %g, want > 0", c.Data.Sigma)
+	}
+	if c.Data.MeanDensity <= 0 {
+		bad("data.mean_density = %g, want > 0", c.Data.MeanDensity)
+	}
+	if err := c.Model.Validate(); err != nil {
+		for _, e := range unjoin(err) {
+			bad("model.%v", e)
+		}
+	}
+	if c.Model.Size > c.Data.Grid {
+		bad("model.size = %d is larger than data.grid = %d: crops must fit in a field", c.Model.Size, c.Data.Grid)
+	}
+	positive("gan.batch", c.GAN.Batch)
+	positive("ae.batch", c.AE.Batch)
+	for key, v := range map[string]int{"gan.steps": c.GAN.Steps, "ae.steps": c.AE.Steps} {
+		if v < 0 {
+			bad("%s = %d, want ≥ 0", key, v)
+		}
+	}
+	for key, v := range map[string]int{"gan.checkpoint_every": c.GAN.CheckpointEvery, "gan.log_every": c.GAN.LogEvery,
+		"ae.checkpoint_every": c.AE.CheckpointEvery, "ae.log_every": c.AE.LogEvery, "ae.eval_every": c.AE.EvalEvery,
+		"ae.patience": c.AE.Patience, "ae.validation_crops": c.AE.ValidationCrops, "output.figure_panels": c.Out.FigurePanels} {
+		positive(key, v)
+	}
+	if c.Out.Samples < 0 {
+		bad("output.samples = %d, want ≥ 0", c.Out.Samples)
+	}
+	if c.GAN.LabelNoise < 0 || c.GAN.LabelNoise >= 0.5 {
+		bad("gan.label_noise = %g, want in [0, 0.5)", c.GAN.LabelNoise)
+	}
+	for _, a := range []struct {
+		key string
+		c   model.AdamConfig
+	}{{"gan", c.GAN.AdamConfig}, {"ae", c.AE.AdamConfig}} {
+		if a.c.LR <= 0 || a.c.Beta1 < 0 || a.c.Beta1 >= 1 || a.c.Beta2 < 0 || a.c.Beta2 >= 1 || a.c.Eps <= 0 {
+			bad("%s: lr = %g, beta1 = %g, beta2 = %g, eps = %g: want lr > 0, 0 ≤ beta < 1, eps > 0", a.key, a.c.LR, a.c.Beta1, a.c.Beta2, a.c.Eps)
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

@@ -1,0 +1,38 @@
+package daemon
+
+import (
+	"fmt"
+
+	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/model"
+)
+
+// Generate loads the generator of a checkpoint (of the GAN or the AE stage),
+// draws n samples with the given seed and writes them to out as a .npy of
+// shape (n, size, size) or (n, size, size, size), in the transformed space
+// the networks work in. It returns the transform recorded in the checkpoint.
+func Generate(checkpoint string, n int, seed uint64, threads int, out string) (transform string, err error) {
+	if n < 1 {
+		return "", configErrorf("--n %d: want at least 1 sample", n)
+	}
+	ck, err := readCheckpoint(checkpoint)
+	if err != nil {
+		return "", err
+	}
+	g, err := model.NewGenerator(ck.Arch)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", checkpoint, err)
+	}
+	ns, err := ck.Net("G")
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", checkpoint, err)
+	}
+	if err := ns.Restore(g, nil); err != nil {
+		return "", fmt.Errorf("%s: %w", checkpoint, err)
+	}
+	team := kernels.NewTeam(threads)
+	defer team.Close()
+	_, rng := newStream(seed, 0, "generate")
+	samples := generate(model.NewCtx(team), g, n, rng)
+	return ck.Meta["transform"], writeSamples(out, ck.Arch.Dim, ck.Arch.Size, samples)
+}

@@ -1,0 +1,145 @@
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/cosmogan/cosmogan/internal/atomicfile"
+)
+
+// A run directory holds everything of one run:
+//
+//	config.toml        the configuration the run was started with (frozen)
+//	state.json         the stage reached
+//	run.log            the log, JSON lines
+//	data/              the dataset: train_NNN.npy, test_NNN.npy, meta.json
+//	checkpoints/       gan-STEP.ckpt (the last two), gan-final.ckpt, ae-…
+//	samples/           generated.npy, reconstructed.npy, latent.npy, meta.json
+//	figures/           real_vs_generated.png, ae_reconstruction.png
+
+// Stages, in order.
+const (
+	stageData = "data"
+	stageGAN  = "gan"
+	stageAE   = "ae"
+	stageDone = "done"
+)
+
+type runState struct {
+	Stage string `json:"stage"`
+}
+
+type runDir string
+
+func (d runDir) path(parts ...string) string {
+	return filepath.Join(append([]string{string(d)}, parts...)...)
+}
+
+func (d runDir) readState() (runState, error) {
+	var s runState
+	b, err := os.ReadFile(d.path("state.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return runState{Stage: stageData}, nil
+	}
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("%s: %v", d.path("state.json"), err)
+	}
+	return s, nil
+}
+
+func (d runDir) writeState(s runState) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(d.path("state.json"), append(b, '\n'))
+}
+
+// prepare creates the directory and freezes the configuration, or, for an
+// existing run, checks that cfg is the configuration it was made with. Keys
+// that do not change the result (threads, run_dir) may differ.
+func (d runDir) prepare(cfg Config, raw []byte) error {
+	for _, sub := range []string{"data", "checkpoints", "samples", "figures"} {
+		if err := os.MkdirAll(d.path(sub), 0o755); err != nil {
+			return err
+		}
+	}
+	frozen := d.path("config.toml")
+	old, err := os.ReadFile(frozen)
+	if errors.Is(err, fs.ErrNotExist) {
+		return atomicfile.WriteBytes(frozen, raw)
+	}
+	if err != nil {
+		return err
+	}
+	prev, err := ParseConfig(frozen, old)
+	if err != nil {
+		return err
+	}
+	if diff := configDiff(prev, cfg); len(diff) > 0 {
+		return configErrorf("run directory %s was made with another configuration; differing keys: %s (start a new run_dir, or restore the configuration in %s)",
+			d, strings.Join(diff, "; "), frozen)
+	}
+	return nil
+}
+
+// configDiff lists the keys whose values differ between a and b, ignoring
+// threads and run_dir.
+func configDiff(a, b Config) []string {
+	a.Threads, b.Threads, a.RunDir, b.RunDir = 0, 0, "", ""
+	fa, fb := flatten(a), flatten(b)
+	var diff []string
+	for k, va := range fa {
+		if vb := fb[k]; vb != va {
+			diff = append(diff, fmt.Sprintf("%s = %s, was %s", k, vb, va))
+		}
+	}
+	sort.Strings(diff)
+	return diff
+}
+
+func flatten(c Config) map[string]string {
+	var buf strings.Builder
+	if err := toml.NewEncoder(&buf).Encode(c); err != nil {
+		panic(err) // a Config always encodes
+	}
+	var m map[string]any
+	if _, err := toml.Decode(buf.String(), &m); err != nil {
+		panic(err)
+	}
+	out := map[string]string{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			if sub, ok := v.(map[string]any); ok {
+				walk(prefix+k+".", sub)
+				continue
+			}
+			out[prefix+k] = fmt.Sprint(v)
+		}
+	}
+	walk("", m)
+	return out
+}
+
+// checkpoints lists the numbered checkpoints of a stage, newest first.
+func (d runDir) checkpoints(stage string) []string {
+	paths, _ := filepath.Glob(d.path("checkpoints", stage+"-[0-9]*.ckpt"))
+	sort.Sort(sort.Reverse(sort.StringSlice(paths)))
+	return paths
+}
+
+func (d runDir) checkpointPath(stage string, step int) string {
+	return d.path("checkpoints", fmt.Sprintf("%s-%09d.ckpt", stage, step))
+}
