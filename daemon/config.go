@@ -106,13 +106,12 @@ func configErrorf(format string, args ...any) error {
 
 // LoadConfig decodes path over the defaults, strictly: an unknown or
 // misspelled key is an error naming the key and the file.
-func LoadConfig(path string) (Config, []byte, error) {
+func LoadConfig(path string) (Config, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, nil, &ConfigError{err}
+		return Config{}, &ConfigError{err}
 	}
-	cfg, err := ParseConfig(path, raw)
-	return cfg, raw, err
+	return ParseConfig(path, raw)
 }
 
 // ParseConfig is LoadConfig on content already read; name is used in errors.

@@ -30,9 +30,9 @@ const rank = 0
 // not redone, an interrupted stage resumes from its latest checkpoint. When
 // ctx is cancelled (SIGINT, SIGTERM) the current stage writes a checkpoint and
 // Run returns ctx's error.
-func Run(ctx context.Context, cfg Config, rawConfig []byte, dir string) (err error) {
+func Run(ctx context.Context, cfg Config, dir string) error {
 	rd := runDir(dir)
-	if err := rd.prepare(cfg, rawConfig); err != nil {
+	if err := rd.prepare(cfg); err != nil {
 		return err
 	}
 	logFile, err := os.OpenFile(rd.path("run.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)

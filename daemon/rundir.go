@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -66,10 +67,11 @@ func (d runDir) writeState(s runState) error {
 	return atomicfile.WriteBytes(d.path("state.json"), append(b, '\n'))
 }
 
-// prepare creates the directory and freezes the configuration, or, for an
-// existing run, checks that cfg is the configuration it was made with. Keys
-// that do not change the result (threads, run_dir) may differ.
-func (d runDir) prepare(cfg Config, raw []byte) error {
+// prepare creates the directory and freezes the configuration (every key,
+// defaults included), or, for an existing run, checks that cfg is the
+// configuration it was made with. Keys that do not change the result
+// (threads, run_dir) may differ.
+func (d runDir) prepare(cfg Config) error {
 	for _, sub := range []string{"data", "checkpoints", "samples", "figures"} {
 		if err := os.MkdirAll(d.path(sub), 0o755); err != nil {
 			return err
@@ -78,7 +80,10 @@ func (d runDir) prepare(cfg Config, raw []byte) error {
 	frozen := d.path("config.toml")
 	old, err := os.ReadFile(frozen)
 	if errors.Is(err, fs.ErrNotExist) {
-		return atomicfile.WriteBytes(frozen, raw)
+		return atomicfile.Write(frozen, func(w io.Writer) error {
+			fmt.Fprintf(w, "# The configuration this run was started with, every key included.\n# cosmogan refuses to continue the run with another one.\n\n")
+			return toml.NewEncoder(w).Encode(cfg)
+		})
 	}
 	if err != nil {
 		return err

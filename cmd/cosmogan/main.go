@@ -98,7 +98,7 @@ func runCmd(fs *flag.FlagSet) func() error {
 		if fs.NArg() > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 		}
-		cfg, raw, err := daemon.LoadConfig(*config)
+		cfg, err := daemon.LoadConfig(*config)
 		if err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func runCmd(fs *flag.FlagSet) func() error {
 		// warning before the time limit) make the run checkpoint and stop.
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
 		defer stop()
-		return daemon.Run(ctx, cfg, raw, dir)
+		return daemon.Run(ctx, cfg, dir)
 	}
 }
 

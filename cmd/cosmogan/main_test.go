@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExitStatus checks that usage and configuration mistakes end with status
+// 2 and a message naming what is wrong, runtime failures with 1.
+func TestExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badKey := write("badkey.toml", "[gan]\nbatchsize = 4\n")
+	zeroBatch := write("zero.toml", "[ae]\nbatch = 0\n")
+	badShape := write("shape.toml", "[model]\nsize = 48\n")
+	notCkpt := write("x.ckpt", "not a checkpoint")
+	cases := []struct {
+		args   []string
+		status int
+		msg    string
+	}{
+		{[]string{"help"}, 0, ""},
+		{[]string{"run", "-h"}, 0, ""},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"run", "--config", badKey}, 2, "gan.batchsize"},
+		{[]string{"run", "--config", zeroBatch}, 2, "ae.batch = 0"},
+		{[]string{"run", "--config", badShape}, 2, "model.size = 48"},
+		{[]string{"run", "--config", filepath.Join(dir, "missing.toml")}, 2, "missing.toml"},
+		{[]string{"run", "--bogus"}, 2, "bogus"},
+		{[]string{"generate"}, 2, "--checkpoint is required"},
+		{[]string{"generate", "--checkpoint", notCkpt, "--out", filepath.Join(dir, "o.npy")}, 1, "x.ckpt"},
+		{[]string{"bench", "step", "--dim", "4"}, 2, "--dim 4"},
+		{[]string{"bench", "step", "--batch", "0", "--dim", "3", "--steps", "0"}, 2, "--steps 0"},
+		{[]string{"bench"}, 2, "bench step"},
+	}
+	for _, tc := range cases {
+		var stdout, stderr bytes.Buffer
+		got := mainStatus(tc.args, &stdout, &stderr)
+		if got != tc.status {
+			t.Errorf("cosmogan %s: status %d, want %d (stderr: %s)", strings.Join(tc.args, " "), got, tc.status, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), tc.msg) {
+			t.Errorf("cosmogan %s: stderr %q does not mention %q", strings.Join(tc.args, " "), stderr.String(), tc.msg)
+		}
+	}
+}
+
+func TestHelpListsEveryCommand(t *testing.T) {
+	var out bytes.Buffer
+	mainStatus([]string{"help"}, &out, &out)
+	for _, c := range commands {
+		if !strings.Contains(out.String(), "cosmogan "+c.name) {
+			t.Errorf("help does not list %s", c.name)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package daemon
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestShippedConfigurationsParse(t *testing.T) {
+	for _, path := range []string{"../config.toml", "../configs/tiny.toml"} {
+		if _, err := LoadConfig(path); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+	def := DefaultConfig()
+	if err := def.Validate(); err != nil {
+		t.Errorf("DefaultConfig: %v", err)
+	}
+}
+
+// TestConfigErrorsNameTheKey checks that each kind of bad configuration is a
+// ConfigError (exit status 2) whose message names the file and the key.
+func TestConfigErrorsNameTheKey(t *testing.T) {
+	cases := []struct {
+		name, toml string
+		want       []string
+	}{
+		{"unknown top-level key", "sed = 3\n", []string{"unknown key", "sed"}},
+		{"misspelled nested key", "[gan]\nbach = 4\n", []string{"unknown key", "gan.bach"}},
+		{"zero batch", "[gan]\nbatch = 0\n", []string{"gan.batch = 0"}},
+		{"size does not divide", "[model]\nsize = 100\n", []string{"model.size = 100", "2^5"}},
+		{"bad transform", "[data]\ntransform = \"log\"\n", []string{"log"}},
+		{"syntax error", "[gan\n", []string{"bad.toml"}},
+		{"filters without the density channel", "[model]\ng_filters = [8, 4]\n", []string{"model.g_filters"}},
+	}
+	dir := t.TempDir()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "bad.toml")
+			if err := os.WriteFile(path, []byte(tc.toml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadConfig(path)
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v, want a ConfigError", err)
+			}
+			for _, w := range append(tc.want, "bad.toml") {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigListsReplaceDefaults(t *testing.T) {
+	cfg, err := ParseConfig("x.toml", []byte("[model]\nsize = 16\ng_filters = [4, 1]\nd_filters = [4]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Model.GFilters) != 2 || len(cfg.Model.DFilters) != 1 {
+		t.Errorf("filters %v %v, want the configured [4 1] and [4]", cfg.Model.GFilters, cfg.Model.DFilters)
+	}
+	cfg, err = ParseConfig("x.toml", []byte("[gan]\nlr = 1e-3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GAN.LR != 1e-3 || cfg.GAN.Beta1 != 0.5 {
+		t.Errorf("gan.lr = %g, beta1 = %g; want 1e-3 and the default 0.5", cfg.GAN.LR, cfg.GAN.Beta1)
+	}
+}

@@ -1,0 +1,260 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cosmogan/cosmogan/data"
+	"github.com/cosmogan/cosmogan/model"
+)
+
+func tinyConfig(t *testing.T) Config {
+	t.Helper()
+	cfg, err := LoadConfig("../configs/tiny.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestRunWritesEveryOutput(t *testing.T) {
+	cfg := tinyConfig(t)
+	dir := t.TempDir()
+	if err := Run(context.Background(), cfg, dir); err != nil {
+		t.Fatal(err)
+	}
+	gen, err := data.ReadNPY(filepath.Join(dir, "samples", "generated.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := gen.Shape(); len(s) != 3 || s[0] != cfg.Out.Samples || s[1] != cfg.Model.Size || s[2] != cfg.Model.Size {
+		t.Errorf("generated.npy has shape %v, want (%d, %d, %d)", s, cfg.Out.Samples, cfg.Model.Size, cfg.Model.Size)
+	}
+	for _, v := range gen.Data().([]float32) {
+		if !(v >= -1 && v <= 1) {
+			t.Fatalf("generated value %g outside tanh's range", v)
+		}
+	}
+	lat, err := data.ReadNPY(filepath.Join(dir, "samples", "latent.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := lat.Shape(); s[0] != cfg.AE.ValidationCrops || s[1] != cfg.Model.Latent {
+		t.Errorf("latent.npy has shape %v, want (%d, %d)", s, cfg.AE.ValidationCrops, cfg.Model.Latent)
+	}
+	for _, fig := range []string{"real_vs_generated.png", "ae_reconstruction.png"} {
+		f, err := os.Open(filepath.Join(dir, "figures", fig))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", fig, err)
+		}
+		if w := img.Bounds().Dx(); w < cfg.Out.FigurePanels*cfg.Model.Size {
+			t.Errorf("%s is %d pixels wide, want at least %d panels of %d", fig, w, cfg.Out.FigurePanels, cfg.Model.Size)
+		}
+	}
+	for _, ck := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
+		if _, err := readCheckpoint(filepath.Join(dir, "checkpoints", ck)); err != nil {
+			t.Error(err)
+		}
+	}
+	st, err := runDir(dir).readState()
+	if err != nil || st.Stage != stageDone {
+		t.Errorf("state %+v, %v; want stage done", st, err)
+	}
+	// A finished run is not redone: running again changes no output.
+	before, _ := os.ReadFile(filepath.Join(dir, "checkpoints", "ae-final.ckpt"))
+	if err := Run(context.Background(), cfg, dir); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "checkpoints", "ae-final.ckpt"))
+	if !bytes.Equal(before, after) {
+		t.Error("running a finished run again rewrote its final checkpoint")
+	}
+}
+
+// stopAfter is a context that reports itself done after n checks: a
+// deterministic stand-in for a signal arriving between two training steps.
+type stopAfter struct {
+	context.Context
+	n    int
+	done chan struct{}
+}
+
+func newStopAfter(n int) *stopAfter {
+	c := &stopAfter{Context: context.Background(), n: n, done: make(chan struct{})}
+	close(c.done)
+	return c
+}
+
+func (c *stopAfter) Done() <-chan struct{} {
+	if c.n--; c.n < 0 {
+		return c.done
+	}
+	return nil
+}
+
+func (c *stopAfter) Err() error { return context.Canceled }
+
+// TestInterruptedRunResumesExactly interrupts a run in the GAN stage and again
+// in the AE stage, continues it, and checks that the final networks are
+// bitwise those of an uninterrupted run.
+func TestInterruptedRunResumesExactly(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.GAN.CheckpointEvery = 1000 // only the interruption writes a checkpoint
+	cfg.AE.CheckpointEvery = 1000
+	whole := t.TempDir()
+	if err := Run(context.Background(), cfg, whole); err != nil {
+		t.Fatal(err)
+	}
+	split := t.TempDir()
+	for _, stopAt := range []int{7, 13 + cfg.GAN.Steps - 7} {
+		err := Run(newStopAfter(stopAt), cfg, split)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+		}
+	}
+	if err := Run(context.Background(), cfg, split); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
+		a, err := readCheckpoint(filepath.Join(whole, "checkpoints", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := readCheckpoint(filepath.Join(split, "checkpoints", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a.Nets {
+			if !equalBits(a.Nets[i].Params, b.Nets[i].Params) || !equalBits(a.Nets[i].State, b.Nets[i].State) {
+				t.Errorf("%s: network %s differs between the interrupted and the uninterrupted run", name, a.Nets[i].Name)
+			}
+		}
+	}
+}
+
+func equalBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && !(a[i] != a[i] && b[i] != b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRunRefusesAnotherConfiguration(t *testing.T) {
+	cfg := tinyConfig(t)
+	dir := t.TempDir()
+	cfg.GAN.Steps, cfg.AE.Steps = 2, 2
+	if err := Run(context.Background(), cfg, dir); err != nil {
+		t.Fatal(err)
+	}
+	other := cfg
+	other.GAN.Batch = 4
+	err := Run(context.Background(), other, dir)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "gan.batch = 4, was 8") {
+		t.Fatalf("error %v, want a ConfigError naming gan.batch", err)
+	}
+	other = cfg
+	other.Threads = 2 // does not change results: accepted
+	if err := Run(context.Background(), other, dir); err != nil {
+		t.Errorf("changing only threads was refused: %v", err)
+	}
+}
+
+func TestResumeRefusesCheckpointOfAnotherArchitecture(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.GAN.Steps, cfg.AE.Steps = 2, 2
+	a := t.TempDir()
+	if err := Run(context.Background(), cfg, a); err != nil {
+		t.Fatal(err)
+	}
+	// A run of another architecture, stopped in its GAN stage …
+	cfg2 := cfg
+	cfg2.Model.DFilters = []int{4, 16}
+	b := t.TempDir()
+	if err := Run(newStopAfter(1), cfg2, b); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	// … given the first run's checkpoint.
+	src, _ := os.ReadFile(filepath.Join(a, "checkpoints", "gan-final.ckpt"))
+	if err := os.WriteFile(runDir(b).checkpointPath(stageGAN, 99), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Run(context.Background(), cfg2, b)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "architecture") {
+		t.Fatalf("error %v, want a ConfigError about the architecture", err)
+	}
+}
+
+func TestCorruptCheckpointFallsBackToThePreviousOne(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.GAN.CheckpointEvery = 5
+	dir := t.TempDir()
+	if err := Run(newStopAfter(12), cfg, dir); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	cps := runDir(dir).checkpoints(stageGAN)
+	if len(cps) != 2 {
+		t.Fatalf("checkpoints %v, want the last two", cps)
+	}
+	b, _ := os.ReadFile(cps[0])
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(cps[0], b, 0o644)
+	latest := checkpointer{dir: runDir(dir), stage: stageGAN, log: NewLogger(0)}.latest()
+	if latest == nil || latest.Step != 10 {
+		t.Fatalf("latest usable checkpoint %+v, want the one of step 10", latest)
+	}
+	if err := Run(context.Background(), cfg, dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGenerate(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.GAN.Steps, cfg.AE.Steps = 2, 2
+	dir := t.TempDir()
+	if err := Run(context.Background(), cfg, dir); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "g.npy")
+	for _, ck := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
+		tr, err := Generate(filepath.Join(dir, "checkpoints", ck), 5, 3, 1, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr != "eq1" {
+			t.Errorf("transform %q, want eq1", tr)
+		}
+		g, err := data.ReadNPY(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := g.Shape(); s[0] != 5 || s[1] != cfg.Model.Size {
+			t.Errorf("shape %v, want (5, %d, %d)", s, cfg.Model.Size, cfg.Model.Size)
+		}
+	}
+	if _, err := Generate(filepath.Join(dir, "nope.ckpt"), 5, 3, 1, out); err == nil {
+		t.Error("a missing checkpoint was accepted")
+	}
+	var ce *ConfigError
+	if _, err := Generate(filepath.Join(dir, "checkpoints", "gan-final.ckpt"), 0, 3, 1, out); !errors.As(err, &ce) {
+		t.Errorf("--n 0 gave %v, want a ConfigError", err)
+	}
+	_ = model.Paper2D
+}
