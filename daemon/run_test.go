@@ -256,5 +256,22 @@ func TestGenerate(t *testing.T) {
 	if _, err := Generate(filepath.Join(dir, "checkpoints", "gan-final.ckpt"), 0, 3, 1, out); !errors.As(err, &ce) {
 		t.Errorf("--n 0 gave %v, want a ConfigError", err)
 	}
-	_ = model.Paper2D
+}
+
+func TestRun3D(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Model = model.Arch{Dim: 3, Size: 8, Latent: 6, Kernel: 4, GFilters: []int{4, 2, 1}, DFilters: []int{2, 4}}
+	cfg.Data.Grid, cfg.Data.Transform = 16, data.Eq2
+	cfg.GAN.Steps, cfg.AE.Steps = 3, 3
+	dir := t.TempDir()
+	if err := Run(context.Background(), cfg, dir); err != nil {
+		t.Fatal(err)
+	}
+	gen, err := data.ReadNPY(filepath.Join(dir, "samples", "generated.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := gen.Shape(); len(s) != 4 || s[0] != cfg.Out.Samples || s[3] != 8 {
+		t.Errorf("generated.npy has shape %v, want (%d, 8, 8, 8)", s, cfg.Out.Samples)
+	}
 }
