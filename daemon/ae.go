@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cosmogan/cosmogan/eval"
 	"github.com/cosmogan/cosmogan/model"
 )
 
@@ -185,13 +184,5 @@ func (r *runner) writeAEOutputs(ae *model.AE, val []float32, n int) error {
 		return err
 	}
 	k := min(n, r.cfg.Out.FigurePanels)
-	lo, hi := figureRange(r.cfg.Data.Transform, val)
-	grid := eval.Grid{Size: arch.Size, Rows: [][][]float32{panels(val[:k*size], arch.Dim, arch.Size, k), panels(recon[:k*size], arch.Dim, arch.Size, k)},
-		Lo: lo, Hi: hi, Colormap: eval.Viridis}
-	path := r.dir.path("figures", "ae_reconstruction.png")
-	if err := grid.WritePNG(path); err != nil {
-		return err
-	}
-	r.log.Info().Str("file", path).Msg("figure written: test crops (top) and their AE reconstructions (bottom)")
-	return nil
+	return r.writeFigure("ae_reconstruction.png", "test crops (top) and their AE reconstructions (bottom)", val[:k*size], recon[:k*size], k)
 }

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/cosmogan/cosmogan/eval"
 	"github.com/cosmogan/cosmogan/model"
 )
 
@@ -151,13 +150,5 @@ func (r *runner) writeGANOutputs(gan *model.GAN) error {
 	_, figRand := newStream(r.cfg.Seed, rank, "figures")
 	drawBatch(r.test, real, arch.Size, n, figRand)
 	fake := generate(r.ctx, gan.G, n, figRand)
-	lo, hi := figureRange(r.cfg.Data.Transform, real)
-	grid := eval.Grid{Size: arch.Size, Rows: [][][]float32{panels(real, arch.Dim, arch.Size, n), panels(fake, arch.Dim, arch.Size, n)},
-		Lo: lo, Hi: hi, Colormap: eval.Viridis}
-	path := r.dir.path("figures", "real_vs_generated.png")
-	if err := grid.WritePNG(path); err != nil {
-		return err
-	}
-	r.log.Info().Str("file", path).Msg("figure written: test crops (top) and generated (bottom)")
-	return nil
+	return r.writeFigure("real_vs_generated.png", "test crops (top) and generated (bottom)", real, fake, n)
 }

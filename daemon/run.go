@@ -299,3 +299,18 @@ func figureRange(t data.Transform, values []float32) (lo, hi float32) {
 func writeLatent(path string, z []float32, latent int) error {
 	return data.WriteNPY(path, tensor.New(tensor.WithShape(len(z)/latent, latent), tensor.WithBacking(z)))
 }
+
+// writeFigure writes figures/name: the n samples of top above the n of
+// bottom, cubes shown by their central slice, panels at least 128 pixels wide.
+func (r *runner) writeFigure(name, caption string, top, bottom []float32, n int) error {
+	arch := r.cfg.Model
+	lo, hi := figureRange(r.cfg.Data.Transform, top)
+	grid := eval.Grid{Size: arch.Size, Lo: lo, Hi: hi, Colormap: eval.Viridis, Scale: max(1, 128/arch.Size),
+		Rows: [][][]float32{panels(top, arch.Dim, arch.Size, n), panels(bottom, arch.Dim, arch.Size, n)}}
+	path := r.dir.path("figures", name)
+	if err := grid.WritePNG(path); err != nil {
+		return err
+	}
+	r.log.Info().Str("file", path).Msg("figure written: " + caption)
+	return nil
+}
