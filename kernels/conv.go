@@ -89,29 +89,11 @@ func (j *im2colJob) Run(_, lo, hi int) {
 	kvol, ivol, cvol := s.KernelVolume(), s.ImageVolume(), s.ColVolume()
 	width := j.batch * cvol
 	for r := lo; r < hi; r++ {
-		c, tap := r/kvol, r%kvol
-		kd, kh, kw := tap/(s.Kernel[1]*s.Kernel[2]), tap/s.Kernel[2]%s.Kernel[1], tap%s.Kernel[2]
-		dLo, dHi := validRange(s.Cols[0], s.Image[0], s.Stride[0], s.Pad[0], kd)
-		hLo, hHi := validRange(s.Cols[1], s.Image[1], s.Stride[1], s.Pad[1], kh)
-		wLo, wHi := validRange(s.Cols[2], s.Image[2], s.Stride[2], s.Pad[2], kw)
+		c, w := r/kvol, s.window(r%kvol)
 		row := j.cols[r*width : (r+1)*width]
 		clear(row)
 		for b := 0; b < j.batch; b++ {
-			img := j.x[(b*s.C+c)*ivol : (b*s.C+c+1)*ivol]
-			out := row[b*cvol : (b+1)*cvol]
-			for od := dLo; od < dHi; od++ {
-				id := od*s.Stride[0] - s.Pad[0] + kd
-				for oh := hLo; oh < hHi; oh++ {
-					ih := oh*s.Stride[1] - s.Pad[1] + kh
-					src := img[(id*s.Image[1]+ih)*s.Image[2]:]
-					dst := out[(od*s.Cols[1]+oh)*s.Cols[2]:]
-					iw := wLo*s.Stride[2] - s.Pad[2] + kw
-					for ow := wLo; ow < wHi; ow++ {
-						dst[ow] = src[iw]
-						iw += s.Stride[2]
-					}
-				}
-			}
+			s.walk(&w, j.x[(b*s.C+c)*ivol:(b*s.C+c+1)*ivol], row[b*cvol:(b+1)*cvol], false)
 		}
 	}
 }
@@ -140,23 +122,45 @@ func (j *col2imJob) Run(_, lo, hi int) {
 		img := j.x[bc*ivol : (bc+1)*ivol]
 		clear(img)
 		for tap := 0; tap < kvol; tap++ {
-			kd, kh, kw := tap/(s.Kernel[1]*s.Kernel[2]), tap/s.Kernel[2]%s.Kernel[1], tap%s.Kernel[2]
-			dLo, dHi := validRange(s.Cols[0], s.Image[0], s.Stride[0], s.Pad[0], kd)
-			hLo, hHi := validRange(s.Cols[1], s.Image[1], s.Stride[1], s.Pad[1], kh)
-			wLo, wHi := validRange(s.Cols[2], s.Image[2], s.Stride[2], s.Pad[2], kw)
-			r := c*kvol + tap
-			in := j.cols[r*width+b*cvol : r*width+(b+1)*cvol]
-			for od := dLo; od < dHi; od++ {
-				id := od*s.Stride[0] - s.Pad[0] + kd
-				for oh := hLo; oh < hHi; oh++ {
-					ih := oh*s.Stride[1] - s.Pad[1] + kh
-					dst := img[(id*s.Image[1]+ih)*s.Image[2]:]
-					src := in[(od*s.Cols[1]+oh)*s.Cols[2]:]
-					iw := wLo*s.Stride[2] - s.Pad[2] + kw
-					for ow := wLo; ow < wHi; ow++ {
-						dst[iw] += src[ow]
-						iw += s.Stride[2]
-					}
+			w, r := s.window(tap), c*kvol+tap
+			s.walk(&w, img, j.cols[r*width+b*cvol:r*width+(b+1)*cvol], true)
+		}
+	}
+}
+
+// tapWindow is one kernel tap and, per axis, the column positions [lo, hi) at
+// which the tap falls inside the image rather than in the zero padding.
+type tapWindow struct{ k, lo, hi [3]int }
+
+func (s *ConvShape) window(tap int) tapWindow {
+	w := tapWindow{k: [3]int{tap / (s.Kernel[1] * s.Kernel[2]), tap / s.Kernel[2] % s.Kernel[1], tap % s.Kernel[2]}}
+	for a := range 3 {
+		w.lo[a], w.hi[a] = validRange(s.Cols[a], s.Image[a], s.Stride[a], s.Pad[a], w.k[a])
+	}
+	return w
+}
+
+// walk visits, for one tap, every column position inside the image and the
+// image pixel under it: it copies the pixel into the column (gather, for
+// Im2col) or adds the column value onto the pixel (scatter, for Col2im).
+func (s *ConvShape) walk(w *tapWindow, img, col []float32, scatter bool) {
+	at := func(axis, o int) int { return o*s.Stride[axis] - s.Pad[axis] + w.k[axis] }
+	sw := s.Stride[2]
+	for od := w.lo[0]; od < w.hi[0]; od++ {
+		id := at(0, od)
+		for oh := w.lo[1]; oh < w.hi[1]; oh++ {
+			pix := img[(id*s.Image[1]+at(1, oh))*s.Image[2]:]
+			cl := col[(od*s.Cols[1]+oh)*s.Cols[2]:]
+			iw := at(2, w.lo[2])
+			if scatter {
+				for ow := w.lo[2]; ow < w.hi[2]; ow++ {
+					pix[iw] += cl[ow]
+					iw += sw
+				}
+			} else {
+				for ow := w.lo[2]; ow < w.hi[2]; ow++ {
+					cl[ow] = pix[iw]
+					iw += sw
 				}
 			}
 		}

@@ -15,11 +15,10 @@ type Conv struct {
 	Dim, Out, Kernel, Stride, Pad int
 	Bias                          bool
 
+	weights
 	s       kernels.ConvShape
 	inSize  int
 	outSize int
-	w, b    []float32
-	dw, db  []float32
 	x       []float32
 	batch   int
 	y, dx   []float32
@@ -36,11 +35,7 @@ func (l *Conv) Setup(in Shape) (Shape, int, int, error) {
 	}
 	out := Shape{C: l.Out, Spatial: l.s.Cols}
 	l.inSize, l.outSize = in.Size(), out.Size()
-	params := l.Out * l.s.Rows()
-	if l.Bias {
-		params += l.Out
-	}
-	return out, params, 0, nil
+	return out, l.size(l.Out*l.s.Rows(), l.Out, l.Bias), 0, nil
 }
 
 // checkSpatial verifies that a shape is a cube (3D) or a square of depth 1 (2D).
@@ -55,18 +50,8 @@ func checkSpatial(dim int, in Shape) error {
 	return nil
 }
 
-func (l *Conv) Bind(params, grads, _ []float32) {
-	n := l.Out * l.s.Rows()
-	l.w, l.dw = params[:n], grads[:n]
-	if l.Bias {
-		l.b, l.db = params[n:], grads[n:]
-	}
-}
-
-func (l *Conv) Init(rng *rand.Rand) {
-	normalInit(rng, l.w, 0, 0.02)
-	clear(l.b)
-}
+func (l *Conv) Bind(params, grads, _ []float32) { l.bind(params, grads, l.Out*l.s.Rows()) }
+func (l *Conv) Init(rng *rand.Rand)             { l.init(rng) }
 
 // chunk is how many samples fit one column matrix of rows × cols per sample.
 func chunk(rows, cols, batch int) int {
@@ -138,12 +123,11 @@ type ConvTranspose struct {
 	Dim, Out, Kernel, Stride, Pad, OutPad int
 	Bias                                  bool
 
+	weights
 	s       kernels.ConvShape // the adjoint convolution: image side = output
 	in      int               // input channels
 	inSize  int
 	outSize int
-	w, b    []float32
-	dw, db  []float32
 	x       []float32
 	batch   int
 	y, dx   []float32
@@ -162,25 +146,11 @@ func (l *ConvTranspose) Setup(in Shape) (Shape, int, int, error) {
 	l.in = in.C
 	out := Shape{C: l.Out, Spatial: l.s.Image}
 	l.inSize, l.outSize = in.Size(), out.Size()
-	params := l.in * l.s.Rows()
-	if l.Bias {
-		params += l.Out
-	}
-	return out, params, 0, nil
+	return out, l.size(l.in*l.s.Rows(), l.Out, l.Bias), 0, nil
 }
 
-func (l *ConvTranspose) Bind(params, grads, _ []float32) {
-	n := l.in * l.s.Rows()
-	l.w, l.dw = params[:n], grads[:n]
-	if l.Bias {
-		l.b, l.db = params[n:], grads[n:]
-	}
-}
-
-func (l *ConvTranspose) Init(rng *rand.Rand) {
-	normalInit(rng, l.w, 0, 0.02)
-	clear(l.b)
-}
+func (l *ConvTranspose) Bind(params, grads, _ []float32) { l.bind(params, grads, l.in*l.s.Rows()) }
+func (l *ConvTranspose) Init(rng *rand.Rand)             { l.init(rng) }
 
 func (l *ConvTranspose) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch

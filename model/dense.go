@@ -12,12 +12,11 @@ import (
 type Dense struct {
 	Out int
 
-	in     int
-	w, b   []float32
-	dw, db []float32
-	x      []float32
-	batch  int
-	y, dx  []float32
+	weights
+	in    int
+	x     []float32
+	batch int
+	y, dx []float32
 }
 
 func (l *Dense) Setup(in Shape) (Shape, int, int, error) {
@@ -25,19 +24,11 @@ func (l *Dense) Setup(in Shape) (Shape, int, int, error) {
 		return Shape{}, 0, 0, fmt.Errorf("dense layer: output size %d, want > 0", l.Out)
 	}
 	l.in = in.Size()
-	return Shape{C: l.Out, Spatial: [3]int{1, 1, 1}}, l.Out*l.in + l.Out, 0, nil
+	return Shape{C: l.Out, Spatial: [3]int{1, 1, 1}}, l.size(l.Out*l.in, l.Out, true), 0, nil
 }
 
-func (l *Dense) Bind(params, grads, _ []float32) {
-	n := l.Out * l.in
-	l.w, l.b = params[:n], params[n:]
-	l.dw, l.db = grads[:n], grads[n:]
-}
-
-func (l *Dense) Init(rng *rand.Rand) {
-	normalInit(rng, l.w, 0, 0.02)
-	clear(l.b)
-}
+func (l *Dense) Bind(params, grads, _ []float32) { l.bind(params, grads, l.Out*l.in) }
+func (l *Dense) Init(rng *rand.Rand)             { l.init(rng) }
 
 func (l *Dense) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch

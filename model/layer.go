@@ -75,3 +75,32 @@ func normalInit(rng *rand.Rand, w []float32, mean, std float64) {
 		w[i] = float32(mean + std*rng.NormFloat64())
 	}
 }
+
+// weights is the parameter block of a dense or convolution layer: n weights,
+// then, with bias, one bias per output channel; with views of their gradients.
+type weights struct {
+	w, b   []float32
+	dw, db []float32
+}
+
+// size is the number of parameters of a block of n weights and out biases.
+func (p *weights) size(n, out int, bias bool) int {
+	if bias {
+		return n + out
+	}
+	return n
+}
+
+func (p *weights) bind(params, grads []float32, n int) {
+	p.w, p.dw = params[:n], grads[:n]
+	p.b, p.db = nil, nil
+	if len(params) > n {
+		p.b, p.db = params[n:], grads[n:]
+	}
+}
+
+// init draws the weights from N(0, 0.02²), as DCGAN does, and zeroes the bias.
+func (p *weights) init(rng *rand.Rand) {
+	normalInit(rng, p.w, 0, 0.02)
+	clear(p.b)
+}
