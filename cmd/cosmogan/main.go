@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/cosmogan/cosmogan/daemon"
+	"github.com/cosmogan/cosmogan/data"
 )
 
 // A command is one subcommand: its flags are declared in setup and run after
@@ -72,7 +73,7 @@ func mainStatus(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cosmogan %s: %v\n", c.name, err)
 		var ce *daemon.ConfigError
 		var ue usageError
-		if errors.As(err, &ce) || errors.As(err, &ue) {
+		if errors.As(err, &ce) || errors.As(err, &ue) || errors.Is(err, data.ErrBadInput) {
 			return 2
 		}
 		return 1
