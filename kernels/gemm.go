@@ -1,6 +1,9 @@
 package kernels
 
-import "unsafe"
+import (
+	"runtime"
+	"unsafe"
+)
 
 // Sgemm is organised as in GotoBLAS/BLIS:
 //
@@ -44,9 +47,10 @@ const (
 	gemmMC = 144
 	gemmNC = 4080
 
-	// gemmSerialFlops: below this many flops (2·m·n·k) a call runs on the
-	// calling goroutine alone; the fork/join would cost more than it saves.
-	gemmSerialFlops = 1 << 18
+	// gemmSerialFlops: below this many flops (2·m·n·k, ~40 µs on one core) a
+	// call runs on the calling goroutine alone: waking a parked worker costs
+	// ~20 µs on a virtual machine, more than splitting would save.
+	gemmSerialFlops = 1 << 22
 )
 
 // gemmKernel is the micro-kernel in use: it computes, for the MR×NR tile at
@@ -71,6 +75,7 @@ type gemmJob struct {
 	ws             []workspace
 	transA, transB bool
 	byCols         bool // units are NR-column blocks (else MR-row blocks)
+	parallel       bool // Run is called by Team.For
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
@@ -78,6 +83,14 @@ type gemmJob struct {
 }
 
 func (j *gemmJob) Run(worker, lo, hi int) {
+	if worker == 0 && j.parallel {
+		// Team.For has just readied the other workers' goroutines, which
+		// the Go scheduler queues on this P's runnext slot: another P steals
+		// from there only after a delay, so without yielding here the
+		// "parallel" chunks often run one after the other. Yielding lets a
+		// worker run here while this goroutine is picked up elsewhere.
+		runtime.Gosched()
+	}
 	if j.byCols {
 		j0, j1 := lo*gemmNR, min(hi*gemmNR, j.n)
 		sgemmBlock(&j.ws[worker], j, 0, j.m, j0, j1)
@@ -152,6 +165,7 @@ func Sgemm(t *Team, transA, transB bool, m, n, k int, alpha float32, a []float32
 	if threads == 1 || units == 1 || 2*m*n*k < gemmSerialFlops {
 		j.Run(0, 0, units)
 	} else {
+		j.parallel = true
 		t.For(units, j)
 	}
 	*j = gemmJob{} // drop references to the caller's slices
@@ -236,16 +250,13 @@ var gemmZeros [gemmKC]float32
 func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc int) {
 	if trans {
 		// Row p of the stored A holds column p of op(A): read it contiguously.
+		done := packAT6(dst, a[p0*lda+i0:], lda, kc, mc/gemmMR) * gemmMR
 		for p := 0; p < kc; p++ {
 			row := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mc]
-			q := 0
-			for ; q+gemmMR <= mc; q += gemmMR {
-				*(*[gemmMR]float32)(dst[q*kc+p*gemmMR:]) = *(*[gemmMR]float32)(row[q:])
-			}
-			if q < mc {
-				e := (*[gemmMR]float32)(dst[q*kc+p*gemmMR:])
-				copy(e[:], row[q:])
-				clear(e[mc-q:])
+			for q := done; q < mc; q += gemmMR {
+				e := dst[q*kc+p*gemmMR : q*kc+p*gemmMR+gemmMR]
+				n := copy(e, row[q:])
+				clear(e[n:])
 			}
 		}
 		return
@@ -262,7 +273,11 @@ func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc int) {
 		}
 		r0, r1, r2, r3, r4, r5 := rows[0], rows[1][:len(rows[0])], rows[2][:len(rows[0])], rows[3][:len(rows[0])], rows[4][:len(rows[0])], rows[5][:len(rows[0])]
 		d := dst[q*kc : q*kc+len(r0)*gemmMR]
-		for p := range r0 {
+		done := 0 // columns packed by the vector routine
+		if q+gemmMR <= mc {
+			done = packA6(d, a[(i0+q)*lda+p0:], lda, kc)
+		}
+		for p := done; p < len(r0); p++ {
 			e := (*[gemmMR]float32)(d[p*gemmMR:])
 			e[0], e[1], e[2], e[3], e[4], e[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 		}
@@ -275,16 +290,13 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc int) {
 	if !trans {
 		// Read each row of B contiguously (good for the hardware prefetcher
 		// and the TLB when ldb is large), scatter it over the panels.
+		done := packB16(dst, b[p0*ldb+j0:], ldb, kc, nc/gemmNR) * gemmNR
 		for p := 0; p < kc; p++ {
 			row := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nc]
-			q := 0
-			for ; q+gemmNR <= nc; q += gemmNR {
-				*(*[gemmNR]float32)(dst[q*kc+p*gemmNR:]) = *(*[gemmNR]float32)(row[q:])
-			}
-			if q < nc {
-				e := (*[gemmNR]float32)(dst[q*kc+p*gemmNR:])
-				copy(e[:], row[q:])
-				clear(e[nc-q:])
+			for q := done; q < nc; q += gemmNR {
+				e := dst[q*kc+p*gemmNR : q*kc+p*gemmNR+gemmNR]
+				n := copy(e, row[q:])
+				clear(e[n:])
 			}
 		}
 		return
@@ -293,7 +305,18 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc int) {
 	for q := 0; q < nc; q += gemmNR {
 		nr := min(gemmNR, nc-q)
 		d := dst[q*kc : q*kc+kc*gemmNR]
-		for c := 0; c < nr; c++ {
+		c0 := 0
+		for ; c0+8 <= nr; c0 += 8 { // 8 columns at a time, vectorised
+			base := (j0+q+c0)*ldb + p0
+			done := packBT8(d[c0:], b[base:], ldb, kc)
+			for c := c0; c < c0+8; c++ {
+				col := b[(j0+q+c)*ldb+p0 : (j0+q+c)*ldb+p0+kc]
+				for p := done; p < kc; p++ {
+					d[p*gemmNR+c] = col[p]
+				}
+			}
+		}
+		for c := c0; c < nr; c++ {
 			col := b[(j0+q+c)*ldb+p0 : (j0+q+c)*ldb+p0+kc]
 			for p, v := range col {
 				d[p*gemmNR+c] = v

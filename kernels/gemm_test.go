@@ -7,31 +7,32 @@ import (
 	"testing"
 )
 
-// gemmKernels lists the micro-kernels Sgemm can run with; tests run each.
-func gemmKernels(t testing.TB) []struct {
+// gemmVariant is one way Sgemm can run on this build: a micro-kernel, with
+// or without the assembly packing routines.
+type gemmVariant struct {
 	name string
 	fn   func(k int, a, b, c *float32, ldc int, alpha, beta float32)
-} {
-	ks := []struct {
-		name string
-		fn   func(k int, a, b, c *float32, ldc int, alpha, beta float32)
-	}{{"go", gemmKernelGo}}
+	asm  bool
+}
+
+// gemmKernels lists the micro-kernels Sgemm can run with; tests run each.
+// On amd64 with AVX2+FMA that is the assembly kernel (with assembly packing)
+// and the portable Go kernel (with portable packing).
+func gemmKernels(t testing.TB) []gemmVariant {
+	ks := []gemmVariant{{"go", gemmKernelGo, false}}
 	if gemmHaveAsm {
-		ks = append(ks, struct {
-			name string
-			fn   func(k int, a, b, c *float32, ldc int, alpha, beta float32)
-		}{"asm", gemmKernelAsm})
+		ks = append(ks, gemmVariant{"asm", gemmKernelAsm, true})
 	} else {
 		t.Log("no assembly micro-kernel on this build/CPU: testing the Go kernel only")
 	}
 	return ks
 }
 
-// withKernel runs f with Sgemm using micro-kernel fn.
-func withKernel(fn func(k int, a, b, c *float32, ldc int, alpha, beta float32), f func()) {
-	saved := gemmKernel
-	gemmKernel = fn
-	defer func() { gemmKernel = saved }()
+// withKernel runs f with Sgemm using variant v.
+func withKernel(v gemmVariant, f func()) {
+	savedK, savedP := gemmKernel, gemmAsmPack
+	gemmKernel, gemmAsmPack = v.fn, v.asm
+	defer func() { gemmKernel, gemmAsmPack = savedK, savedP }()
 	f()
 }
 
@@ -173,7 +174,7 @@ func TestSgemmMatchesRef(t *testing.T) {
 	betas := []float32{0, 1, 0.5}
 	for _, kern := range gemmKernels(t) {
 		t.Run(kern.name, func(t *testing.T) {
-			withKernel(kern.fn, func() {
+			withKernel(kern, func() {
 				r := rand.New(rand.NewPCG(1, 2))
 				caseNo := 0
 				for _, transA := range []bool{false, true} {
@@ -209,7 +210,7 @@ func TestSgemmBlocking(t *testing.T) {
 	}
 	for _, kern := range gemmKernels(t) {
 		t.Run(kern.name, func(t *testing.T) {
-			withKernel(kern.fn, func() {
+			withKernel(kern, func() {
 				r := rand.New(rand.NewPCG(3, 4))
 				for i, s := range shapes {
 					for tr := 0; tr < 4; tr++ {
@@ -285,7 +286,7 @@ func TestSgemmThreadsBitwise(t *testing.T) {
 	}()
 	for _, kern := range gemmKernels(t) {
 		t.Run(kern.name, func(t *testing.T) {
-			withKernel(kern.fn, func() {
+			withKernel(kern, func() {
 				r := rand.New(rand.NewPCG(9, 10))
 				for _, g := range shapes {
 					a, b, c0 := g.inputs(r)
