@@ -157,80 +157,98 @@ func DecodeNPY(r io.Reader) (shape []int, data []float32, err error) {
 	return decodeNPY(r, -1)
 }
 
-// decodeNPY is DecodeNPY knowing, when size >= 0, that r holds exactly size
-// bytes, so that a truncated file is reported before allocating its data.
-func decodeNPY(r io.Reader, size int64) ([]int, []float32, error) {
+// npyHeader is what an .npy header says about the array after it.
+type npyHeader struct {
+	shape []int
+	descr string
+	order binary.ByteOrder
+	width int   // bytes per element: 4 or 8
+	count int   // elements
+	bytes int64 // length of the preamble and header, where the data starts
+}
+
+// readNPYHeader reads an .npy preamble and header from r and checks that it
+// describes a C-order float32 or float64 array of a sane size.
+func readNPYHeader(r io.Reader) (npyHeader, error) {
+	var h npyHeader
 	var pre [10]byte
 	if _, err := io.ReadFull(r, pre[:8]); err != nil {
-		return nil, nil, fmt.Errorf("not an .npy file: shorter than its 8-byte preamble")
+		return h, fmt.Errorf("not an .npy file: shorter than its 8-byte preamble")
 	}
 	if string(pre[:6]) != npyMagic {
-		return nil, nil, fmt.Errorf("not an .npy file: bad magic %q, want %q", pre[:6], npyMagic)
+		return h, fmt.Errorf("not an .npy file: bad magic %q, want %q", pre[:6], npyMagic)
 	}
 	major := pre[6]
 	var hlen int
 	switch major {
 	case 1:
 		if _, err := io.ReadFull(r, pre[8:10]); err != nil {
-			return nil, nil, fmt.Errorf("truncated .npy header length")
+			return h, fmt.Errorf("truncated .npy header length")
 		}
 		hlen = int(binary.LittleEndian.Uint16(pre[8:10]))
+		h.bytes = 10
 	case 2, 3:
 		var l [4]byte
 		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return nil, nil, fmt.Errorf("truncated .npy header length")
+			return h, fmt.Errorf("truncated .npy header length")
 		}
 		hlen = int(binary.LittleEndian.Uint32(l[:]))
+		h.bytes = 12
 	default:
-		return nil, nil, fmt.Errorf("unsupported .npy format version %d.%d, want 1.0, 2.0 or 3.0", major, pre[7])
+		return h, fmt.Errorf("unsupported .npy format version %d.%d, want 1.0, 2.0 or 3.0", major, pre[7])
 	}
 	if hlen > maxNPYHeader {
-		return nil, nil, fmt.Errorf(".npy header length %d exceeds %d bytes", hlen, maxNPYHeader)
+		return h, fmt.Errorf(".npy header length %d exceeds %d bytes", hlen, maxNPYHeader)
 	}
 	hdr := make([]byte, hlen)
 	if _, err := io.ReadFull(r, hdr); err != nil {
-		return nil, nil, fmt.Errorf("truncated .npy header: want %d bytes", hlen)
+		return h, fmt.Errorf("truncated .npy header: want %d bytes", hlen)
 	}
+	h.bytes += int64(hlen)
 	descr, fortran, shape, err := parseNPYHeader(string(hdr))
+	if err != nil {
+		return h, err
+	}
+	h.shape, h.descr = shape, descr
+	switch descr {
+	case "<f4":
+		h.order, h.width = binary.LittleEndian, 4
+	case ">f4":
+		h.order, h.width = binary.BigEndian, 4
+	case "<f8":
+		h.order, h.width = binary.LittleEndian, 8
+	case ">f8":
+		h.order, h.width = binary.BigEndian, 8
+	default:
+		return h, fmt.Errorf("unsupported .npy dtype %q, want '<f4', '>f4', '<f8' or '>f8'", descr)
+	}
+	if fortran {
+		return h, fmt.Errorf("unsupported .npy layout fortran_order True, want C order (np.ascontiguousarray before np.save)")
+	}
+	h.count = 1
+	for _, s := range shape {
+		if s < 0 {
+			return h, fmt.Errorf("negative dimension in .npy shape %v", shape)
+		}
+		if s != 0 && h.count > math.MaxInt/8/s {
+			return h, fmt.Errorf(".npy shape %v is too large", shape)
+		}
+		h.count *= s
+	}
+	return h, nil
+}
+
+// decodeNPY is DecodeNPY knowing, when size >= 0, that r holds exactly size
+// bytes, so that a truncated file is reported before allocating its data.
+func decodeNPY(r io.Reader, size int64) ([]int, []float32, error) {
+	h, err := readNPYHeader(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	var order binary.ByteOrder
-	var width int
-	switch descr {
-	case "<f4":
-		order, width = binary.LittleEndian, 4
-	case ">f4":
-		order, width = binary.BigEndian, 4
-	case "<f8":
-		order, width = binary.LittleEndian, 8
-	case ">f8":
-		order, width = binary.BigEndian, 8
-	default:
-		return nil, nil, fmt.Errorf("unsupported .npy dtype %q, want '<f4', '>f4', '<f8' or '>f8'", descr)
-	}
-	if fortran {
-		return nil, nil, fmt.Errorf("unsupported .npy layout fortran_order True, want C order (np.ascontiguousarray before np.save)")
-	}
-	n := 1
-	for _, s := range shape {
-		if s < 0 {
-			return nil, nil, fmt.Errorf("negative dimension in .npy shape %v", shape)
-		}
-		if s != 0 && n > math.MaxInt/8/s {
-			return nil, nil, fmt.Errorf(".npy shape %v is too large", shape)
-		}
-		n *= s
-	}
-	headerBytes := int64(8 + hlen)
-	if major == 1 {
-		headerBytes += 2
-	} else {
-		headerBytes += 4
-	}
-	if size >= 0 && size-headerBytes < int64(n)*int64(width) {
+	shape, descr, order, width, n := h.shape, h.descr, h.order, h.width, h.count
+	if size >= 0 && size-h.bytes < int64(n)*int64(width) {
 		return nil, nil, fmt.Errorf("truncated .npy data: shape %v of %s needs %d bytes, file has %d after the header",
-			shape, descr, int64(n)*int64(width), size-headerBytes)
+			shape, descr, int64(n)*int64(width), size-h.bytes)
 	}
 
 	// With a known size the whole array is allocated at once; from an

@@ -1,0 +1,304 @@
+// Particle sources for `prepare`: positions are read in chunks of bounded
+// size, so a snapshot larger than memory goes to a grid with the grid plus
+// one chunk resident.
+
+package data
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Particles is a stream of particle positions in a periodic box.
+type Particles interface {
+	Dim() int         // coordinates per particle: 2 or 3
+	Box() float64     // side of the periodic box, in the unit of the positions
+	Count() int64     // particles Each delivers
+	Inputs() []string // files read, in order
+	Describe() string // a short description for provenance records
+	// Each calls fn with consecutive chunks of at most chunk particles
+	// (Dim() coordinates each, as float64); the slice is reused after fn
+	// returns. Reading stops at fn's first error, which Each returns.
+	// Non-finite coordinates are errors naming the file and offset.
+	Each(chunk int, fn func(pos []float64) error) error
+}
+
+// DefaultChunk is the number of particles read at a time: 24 MiB of float64
+// coordinates in 3D.
+const DefaultChunk = 1 << 20
+
+// Snapshot is a GADGET-2 snapshot of one or more files, read lazily: opening
+// reads only the headers and locates the position blocks.
+type Snapshot struct {
+	Header GadgetHeader // header of the first file
+	Types  uint8        // bit t selects particle type t (default 1<<1: dark matter)
+	files  []*gadgetFile
+}
+
+// OpenSnapshot opens the GADGET-2 snapshot path: a file, or the base name of
+// a multi-file snapshot (path.0, path.1, …; giving path.0 itself works too).
+// types selects particle types by bit (0 means dark matter only, 1<<1). It
+// checks every file's record markers and that the particle counts of the
+// headers agree with the position blocks and across files (Σ Npart = Nall).
+func OpenSnapshot(path string, types uint8) (*Snapshot, error) {
+	if types == 0 {
+		types = 1 << 1
+	}
+	if types>>6 != 0 {
+		return nil, fmt.Errorf("particle types %#b, want bits 0..5: %w", types, ErrBadInput)
+	}
+	s := &Snapshot{Types: types}
+	first, base := path, ""
+	if _, err := os.Stat(path); err != nil {
+		if _, err0 := os.Stat(path + ".0"); err0 != nil {
+			return nil, fmt.Errorf("snapshot %s: %w (nor is there a multi-file %s.0): %w", path, err, path, ErrBadInput)
+		}
+		first, base = path+".0", path
+	} else if strings.HasSuffix(path, ".0") {
+		base = strings.TrimSuffix(path, ".0")
+	}
+	g, err := openGadget(first)
+	if err != nil {
+		return nil, err
+	}
+	s.Header, s.files = g.hdr, []*gadgetFile{g}
+	nf := int(g.hdr.NumFiles)
+	if nf > 1 && base == "" {
+		return nil, fmt.Errorf("%s: header NumFiles %d, but the name does not end in .0; give the base name of the multi-file snapshot: %w", path, nf, ErrBadInput)
+	}
+	for i := 1; i < nf; i++ {
+		g, err := openGadget(base + "." + strconv.Itoa(i))
+		if err != nil {
+			return nil, err
+		}
+		if g.hdr.NumFiles != int32(nf) || g.hdr.Nall != s.Header.Nall || g.hdr.BoxSize != s.Header.BoxSize {
+			return nil, fmt.Errorf("%s: header NumFiles %d, Nall %v, BoxSize %g disagree with %s's %d, %v, %g: %w",
+				g.path, g.hdr.NumFiles, g.hdr.Nall, g.hdr.BoxSize, first, nf, s.Header.Nall, s.Header.BoxSize, ErrBadInput)
+		}
+		s.files = append(s.files, g)
+	}
+	var sum [6]uint64
+	for _, g := range s.files {
+		for t, n := range g.hdr.Npart {
+			sum[t] += uint64(n)
+		}
+	}
+	if sum != s.Header.Nall {
+		return nil, fmt.Errorf("%s: Npart summed over %d file(s) is %v, but the header's Nall is %v: %w", path, nf, sum, s.Header.Nall, ErrBadInput)
+	}
+	return s, nil
+}
+
+func openGadget(path string) (*gadgetFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w: %w", err, ErrBadInput)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	return parseGadget(path, f, st.Size())
+}
+
+// Dim is 3: GADGET-2 positions are 3D.
+func (s *Snapshot) Dim() int { return 3 }
+
+// Box is the header's BoxSize.
+func (s *Snapshot) Box() float64 { return s.Header.BoxSize }
+
+// Count is the number of particles of the selected types in all files.
+func (s *Snapshot) Count() int64 {
+	var n int64
+	for t := range 6 {
+		if s.Types>>t&1 == 1 {
+			n += int64(s.Header.Nall[t])
+		}
+	}
+	return n
+}
+
+// Inputs lists the snapshot's files.
+func (s *Snapshot) Inputs() []string {
+	var p []string
+	for _, g := range s.files {
+		p = append(p, g.path)
+	}
+	return p
+}
+
+// Describe names the format and the selected types.
+func (s *Snapshot) Describe() string {
+	return fmt.Sprintf("GADGET-2 SnapFormat %d, %s endian, types %06b", s.files[0].format,
+		map[bool]string{true: "little", false: "big"}[s.files[0].order == binary.LittleEndian], s.Types)
+}
+
+// Each streams the positions of the selected types, file by file, type by type.
+func (s *Snapshot) Each(chunk int, fn func(pos []float64) error) error {
+	chunk = max(chunk, 1)
+	buf := make([]byte, 3*8*chunk)
+	pos := make([]float64, 3*chunk)
+	for _, g := range s.files {
+		if err := s.eachFile(g, buf, pos, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Snapshot) eachFile(g *gadgetFile, buf []byte, pos []float64, fn func([]float64) error) error {
+	f, err := os.Open(g.path)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	defer f.Close()
+	return g.each(f, s.Types, buf, pos, fn)
+}
+
+// each streams the positions of the selected types of one file from r.
+func (g *gadgetFile) each(r io.ReaderAt, types uint8, buf []byte, pos []float64, fn func([]float64) error) error {
+	chunk := len(pos) / 3
+	var first int64 // index of the first particle of type t in the block
+	for t, n := range g.hdr.Npart {
+		if types>>t&1 == 0 {
+			first += int64(n)
+			continue
+		}
+		for done := int64(0); done < int64(n); {
+			m := int(min(int64(chunk), int64(n)-done))
+			off := g.pos + (first+done)*3*int64(g.width)
+			b := buf[:3*m*g.width]
+			if err := readFull(r, b, off, g.size); err != nil {
+				return gadgetErr(g.path, off, "reading %d positions: %v", m, err)
+			}
+			p := pos[:3*m]
+			if err := decodeFloats(p, b, g.order, g.width); err != nil {
+				i := err.(badFloat).index
+				return gadgetErr(g.path, off+int64(i*g.width), "position %d of type %d is %v, want a finite coordinate", done+int64(i/3), t, p[i])
+			}
+			if err := fn(p); err != nil {
+				return err
+			}
+			done += int64(m)
+		}
+		first += int64(n)
+	}
+	return nil
+}
+
+// badFloat reports the index of a non-finite value.
+type badFloat struct{ index int }
+
+func (badFloat) Error() string { return "non-finite value" }
+
+// decodeFloats converts raw float32 or float64 values (width 4 or 8) to
+// float64, returning a badFloat at the first NaN or infinity.
+func decodeFloats(dst []float64, b []byte, o binary.ByteOrder, width int) error {
+	for i := range dst {
+		var v float64
+		if width == 4 {
+			v = float64(math.Float32frombits(o.Uint32(b[4*i:])))
+		} else {
+			v = math.Float64frombits(o.Uint64(b[8*i:]))
+		}
+		dst[i] = v
+		if v-v != 0 {
+			return badFloat{i}
+		}
+	}
+	return nil
+}
+
+// NPYParticles is a .npy file of positions, shape (n, 2) or (n, 3), float32
+// or float64, in a periodic box of side box.
+type NPYParticles struct {
+	path string
+	box  float64
+	h    npyHeader
+}
+
+// OpenParticlesNPY reads the header of the .npy particle file path and
+// checks its shape and size; box is the side of the periodic box.
+func OpenParticlesNPY(path string, box float64) (*NPYParticles, error) {
+	if !(box > 0) || math.IsInf(box, 0) {
+		return nil, fmt.Errorf("%s: box size %g, want a positive finite --box: %w", path, box, ErrBadInput)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("particles: %w: %w", err, ErrBadInput)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	h, err := readNPYHeader(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", path, err, ErrBadInput)
+	}
+	if len(h.shape) != 2 || (h.shape[1] != 2 && h.shape[1] != 3) || h.shape[0] == 0 {
+		return nil, fmt.Errorf("%s: particle array of shape %v, want (n, 2) or (n, 3) with n > 0: %w", path, h.shape, ErrBadInput)
+	}
+	if need := h.bytes + int64(h.count)*int64(h.width); st.Size() < need {
+		return nil, fmt.Errorf("%s: offset %d: truncated: shape %v of %s needs %d bytes, file has %d: %w",
+			path, st.Size(), h.shape, h.descr, need, st.Size(), ErrBadInput)
+	}
+	return &NPYParticles{path: path, box: box, h: h}, nil
+}
+
+// Dim is the second dimension of the array.
+func (p *NPYParticles) Dim() int { return p.h.shape[1] }
+
+// Box is the box side given to OpenParticlesNPY.
+func (p *NPYParticles) Box() float64 { return p.box }
+
+// Count is the first dimension of the array.
+func (p *NPYParticles) Count() int64 { return int64(p.h.shape[0]) }
+
+// Inputs is the file.
+func (p *NPYParticles) Inputs() []string { return []string{p.path} }
+
+// Describe names the format.
+func (p *NPYParticles) Describe() string {
+	return fmt.Sprintf(".npy positions %s %v", p.h.descr, p.h.shape)
+}
+
+// Each streams the rows of the array.
+func (p *NPYParticles) Each(chunk int, fn func(pos []float64) error) error {
+	f, err := os.Open(p.path)
+	if err != nil {
+		return fmt.Errorf("particles: %w", err)
+	}
+	defer f.Close()
+	d := p.Dim()
+	chunk = max(chunk, 1)
+	buf := make([]byte, d*p.h.width*chunk)
+	pos := make([]float64, d*chunk)
+	n := p.h.shape[0]
+	for done := 0; done < n; {
+		m := min(chunk, n-done)
+		off := p.h.bytes + int64(done*d*p.h.width)
+		b := buf[:d*m*p.h.width]
+		if _, err := f.ReadAt(b, off); err != nil {
+			return fmt.Errorf("%s: offset %d: reading %d positions: %v: %w", p.path, off, m, err, ErrBadInput)
+		}
+		q := pos[:d*m]
+		if err := decodeFloats(q, b, p.h.order, p.h.width); err != nil {
+			i := err.(badFloat).index
+			return fmt.Errorf("%s: offset %d: particle %d has coordinate %v, want finite: %w",
+				p.path, off+int64(i*p.h.width), done+i/d, q[i], ErrBadInput)
+		}
+		if err := fn(q); err != nil {
+			return err
+		}
+		done += m
+	}
+	return nil
+}
