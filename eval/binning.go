@@ -10,7 +10,7 @@ import (
 // Default numbers of bins of NewBinning.
 const (
 	DefaultPixelBins = 40
-	DefaultMeanBins  = 20
+	DefaultMeanBins  = 40
 )
 
 // Binning holds the bin edges, in particles per pixel, shared by the sets
@@ -25,7 +25,9 @@ type Binning struct {
 // log-spaced bins from its smallest positive density to just above its
 // largest, used for pixel values and peak heights alike (a peak is a pixel),
 // and meanBins log-spaced bins over the range of its per-image mean
-// densities. Bins follow the reference only, so that every candidate set
+// densities widened on each side by that range's own width (in log), and
+// at least by a factor 1.25, so that a candidate whose means are off by
+// that much still shows in the figure. Bins follow the reference only, so that every candidate set
 // (every checkpoint) is measured against the same edges; a candidate's
 // values outside them are not counted in any bin but stay in the
 // denominators, which the distances penalise. Bin counts <= 0 take the
@@ -80,7 +82,8 @@ func NewBinning(ref Set, pixelBins, meanBins, threads int) (Binning, error) {
 		mlo = all.minPos
 	}
 	pixel := logEdges(all.minPos, all.max, pixelBins)
-	return Binning{Pixel: pixel, Mean: logEdges(mlo, mhi, meanBins), Peak: pixel}, nil
+	widen := max(mhi/mlo, 1.25)
+	return Binning{Pixel: pixel, Mean: logEdges(mlo/widen, mhi*widen, meanBins), Peak: pixel}, nil
 }
 
 // logEdges returns bins+1 log-spaced edges from lo to just above hi, so that

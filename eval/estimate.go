@@ -41,8 +41,10 @@ type Stats struct {
 	MeanDensity   Histogram  `json:"mean_density"`
 	PowerSpectrum Spectrum   `json:"power_spectrum"`
 	PeakCounts    PeakCounts `json:"peak_counts"`
-	// Means holds the mean density of each image, in order.
-	Means []float64 `json:"-"`
+	// Images is the number of images of the set, Means the mean density
+	// of each, in order.
+	Images int       `json:"-"`
+	Means  []float64 `json:"-"`
 }
 
 // Estimate computes the pixel PDF, the mean density distribution, the
@@ -106,6 +108,7 @@ func Estimate(s Set, b Binning, threads int) (*Stats, error) {
 		PixelPDF:      histogram(b.Pixel, pixels, float64(s.Count)*float64(s.Pixels())),
 		MeanDensity:   histogram(b.Mean, meanCounts, float64(s.Count)),
 		PowerSpectrum: medianSpectrum(spectra, s.Count, len(plan.modes)),
+		Images:        s.Count,
 		Means:         means,
 	}
 	ph := histogram(b.Peak, peaks, float64(s.Count))
