@@ -32,6 +32,8 @@ var commands = []command{
 		"write N images or cubes drawn from a trained generator", generateCmd},
 	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--json]",
 		"time full GAN training steps of the paper's networks", benchCmd},
+	{"eval", "--real A.npy --fake B.npy [--paired] [--transform eq1|eq2|none] --out DIR [--threads T]",
+		"compare two sets of fields with the paper's estimators: report.json, figures, report.html", evalCmd},
 }
 
 func main() { os.Exit(mainStatus(os.Args[1:], os.Stdout, os.Stderr)) }
