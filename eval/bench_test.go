@@ -2,7 +2,10 @@ package eval
 
 import (
 	"fmt"
+	"os"
 	"testing"
+
+	"github.com/cosmogan/cosmogan/data"
 )
 
 // BenchmarkEstimate times the four estimators of Estimate (one pass) on
@@ -19,5 +22,37 @@ func BenchmarkEstimate(b *testing.B) {
 				b.ReportMetric(float64(b.N*tc.m)/b.Elapsed().Seconds(), "images/s")
 			})
 		}
+	}
+}
+
+// BenchmarkEstimateFile times NewBinning and Estimate, all four estimators,
+// on the set in the .npy file named by $EVAL_BENCH_NPY (float32 cubes or
+// images of linear density), with 1 and 2 threads; scripts/bench_eval.py
+// runs it side by side with numpy and scipy on the same file. It reports
+// cubes (or images) per second over the whole set.
+func BenchmarkEstimateFile(b *testing.B) {
+	path := os.Getenv("EVAL_BENCH_NPY")
+	if path == "" {
+		b.Skip("set EVAL_BENCH_NPY to an .npy set")
+	}
+	t, err := data.ReadNPY(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := NewSet(t, data.None)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			for b.Loop() {
+				bins, err := NewBinning(s, 0, 0, threads)
+				if err != nil {
+					b.Fatal(err)
+				}
+				estimate(b, s, bins, threads)
+			}
+			b.ReportMetric(float64(b.N*s.Count)/b.Elapsed().Seconds(), "cubes/s")
+		})
 	}
 }

@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/cosmogan/cosmogan/data"
 )
@@ -52,15 +53,17 @@ func NewBinning(ref Set, pixelBins, meanBins, threads int) (Binning, error) {
 			return err
 		}
 		r := rng{math.Inf(1), 0}
-		sum := 0.0
+		lo, hi, sum := float32(math.Inf(1)), float32(0), 0.0
 		for _, v := range img {
-			x := float64(v)
-			sum += x
-			r.max = math.Max(r.max, x)
-			if x > 0 {
-				r.minPos = math.Min(r.minPos, x)
+			sum += float64(v)
+			if v > hi {
+				hi = v
+			}
+			if v > 0 && v < lo {
+				lo = v
 			}
 		}
+		r.minPos, r.max = float64(lo), float64(hi)
 		per[i], means[i] = r, sum/float64(len(img))
 		return nil
 	})
@@ -120,48 +123,66 @@ func (b Binning) check() error {
 	return nil
 }
 
-// binner finds the bin of a value among log-spaced edges in O(1): a guess
-// from a fast log2, corrected against the exact edges, so the result is
-// exact for any increasing positive edges (only slower if they are not
-// log-spaced).
+// binner finds the bin of a float32 value in O(1). Comparing a float32 v
+// with a float64 edge e, v >= e exactly when v >= the smallest float32 not
+// below e, so the edges are kept as such float32 thresholds. Positive
+// float32 bit patterns are ordered like their values, so a table indexed
+// by the top bits of v gives the bin of the smallest value with those bits,
+// from which at most a step or two up reaches v's bin (a table bucket
+// spans 2^-bucketBits of an octave, far less than a bin).
 type binner struct {
-	edges       []float64
-	lo, perLog2 float64 // log2 of the first edge, bins per unit of log2
+	thr   []float32 // thresholds of the edges
+	base  uint32    // bit pattern of thr[0]
+	table []int32   // bin of the bucket's lowest value
 }
 
+const bucketBits = 7 // mantissa bits of the table index
+
 func newBinner(edges []float64) binner {
+	b := binner{thr: make([]float32, len(edges))}
+	for j, e := range edges {
+		f := float32(e)
+		if float64(f) < e {
+			f = math.Nextafter32(f, float32(math.Inf(1)))
+		}
+		b.thr[j] = f
+	}
 	k := len(edges) - 1
-	l0, l1 := math.Log2(edges[0]), math.Log2(edges[k])
-	return binner{edges: edges, lo: l0, perLog2: float64(k) / (l1 - l0)}
+	b.base = math.Float32bits(b.thr[0])
+	const shift = 23 - bucketBits
+	n := (math.Float32bits(b.thr[k])-b.base)>>shift + 1
+	b.table = make([]int32, n)
+	j := 0
+	for t := range b.table {
+		lo := math.Float32frombits(b.base + uint32(t)<<shift)
+		for j < k-1 && lo >= b.thr[j+1] {
+			j++
+		}
+		b.table[t] = int32(j)
+	}
+	return b
 }
 
 // bin returns the bin of v: -1 below the first edge, len(edges)-1 at or
 // above the last.
-func (b *binner) bin(x float64) int {
-	e := b.edges
-	k := len(e) - 1
-	if !(x >= e[0]) {
+func (b *binner) bin(v float32) int {
+	k := len(b.thr) - 1
+	if !(v >= b.thr[0]) {
 		return -1
 	}
-	if x >= e[k] {
+	if v >= b.thr[k] {
 		return k
 	}
-	j := int((fastLog2(float32(x)) - b.lo) * b.perLog2)
-	j = max(0, min(j, k-1))
-	for x < e[j] {
-		j--
-	}
-	for x >= e[j+1] {
+	j := int(b.table[(math.Float32bits(v)-b.base)>>(23-bucketBits)])
+	for v >= b.thr[j+1] {
 		j++
 	}
 	return j
 }
 
-// fastLog2 approximates log2 of a positive normal float32 to within 0.01
-// from its exponent and a quadratic in its mantissa.
-func fastLog2(v float32) float64 {
-	bits := math.Float32bits(v)
-	exp := float64(int(bits>>23&0xff) - 127)
-	m := float64(math.Float32frombits(bits&0x7fffff|0x3f800000)) - 1 // [0, 1)
-	return exp + m*(1.3465552-0.3465552*m)
+// binOf returns the bin of x among edges by bisection: -1 below the first
+// edge, len(edges)-1 at or above the last. It serves the few per-image
+// means, which are float64.
+func binOf(edges []float64, x float64) int {
+	return sort.Search(len(edges), func(j int) bool { return edges[j] > x }) - 1
 }

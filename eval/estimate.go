@@ -83,11 +83,11 @@ func Estimate(s Set, b Binning, threads int) (*Stats, error) {
 		sum := 0.0
 		for _, v := range img {
 			sum += float64(v)
-			wk.pixels[pixBins.bin(float64(v))+1]++
+			wk.pixels[pixBins.bin(v)+1]++
 		}
 		means[i] = sum / float64(len(img))
 		wk.spec.power(img, spectra[i*len(plan.modes):(i+1)*len(plan.modes)])
-		findPeaks(img, s.Side, s.Dim, offs, func(v float32) { wk.peak[peakBins.bin(float64(v))+1]++ })
+		findPeaks(img, s.Side, s.Dim, offs, func(v float32) { wk.peak[peakBins.bin(v)+1]++ })
 		return nil
 	})
 	if err != nil {
@@ -100,9 +100,8 @@ func Estimate(s Set, b Binning, threads int) (*Stats, error) {
 		addInts(peaks, wk.peak)
 	}
 	meanCounts := make([]int64, len(b.Mean)+1)
-	meanBins := newBinner(b.Mean)
 	for _, m := range means {
-		meanCounts[meanBins.bin(m)+1]++
+		meanCounts[binOf(b.Mean, m)+1]++
 	}
 	st := &Stats{
 		PixelPDF:      histogram(b.Pixel, pixels, float64(s.Count)*float64(s.Pixels())),

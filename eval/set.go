@@ -92,7 +92,7 @@ func (s Set) density(i int, scratch []float32) ([]float32, error) {
 		img = scratch
 	}
 	for j, v := range img {
-		if !(v >= 0) || math.IsInf(float64(v), 1) {
+		if !(v >= 0 && v <= math.MaxFloat32) {
 			return nil, fmt.Errorf("image %d, pixel %d: density %g (stored value %g, transform %v), want finite and >= 0: %w",
 				i, j, v, s.Data[i*p+j], s.Transform, data.ErrBadInput)
 		}

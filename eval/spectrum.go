@@ -130,8 +130,8 @@ func (s *spectrumWork) lastAxis(img []float32) {
 		for k := range h {
 			zk, zc := z[k], z[(n-k)&(n-1)]
 			zc = complex(real(zc), -imag(zc))
-			ra[k] = (zk + zc) / 2
-			d := zk - zc // B_k = d/(2i) = −i d/2
+			s, d := zk+zc, zk-zc // A_k = s/2, B_k = d/(2i) = −i d/2
+			ra[k] = complex(real(s)/2, imag(s)/2)
 			rb[k] = complex(imag(d)/2, -real(d)/2)
 		}
 	}
