@@ -9,7 +9,7 @@ import (
 // maximum) hand-placed peaks are found with their heights; border pixels,
 // however high, and pixels that only tie a neighbour never count.
 func TestPeaksHandPlaced(t *testing.T) {
-	const n = 8
+	const n = 10
 	for _, dim := range []int{2, 3} {
 		at := func(z, y, x int) int {
 			if dim == 2 {
@@ -19,20 +19,24 @@ func TestPeaksHandPlaced(t *testing.T) {
 		}
 		mid := 0
 		if dim == 3 {
-			mid = 3
+			mid = 4
 		}
 		s := newTestSet(1, n, dim, func(int, int) float64 { return 1 })
 		set := func(z, y, x int, v float32) { s.Data[at(z, y, x)] = v }
 		set(mid, 2, 2, 5)   // peak
-		set(mid, 5, 5, 9)   // peak
-		set(mid, 2, 5, 3)   // peak
-		set(mid, 5, 2, 4)   // tie with its neighbour: not a peak
-		set(mid, 5, 3, 4)   //
+		set(mid, 7, 7, 9)   // peak
+		set(mid, 2, 6, 3)   // peak
+		set(mid, 5, 5, 4)   // ties with its neighbour along x: not a peak
+		set(mid, 5, 6, 4)   //
+		set(mid, 7, 2, 6)   // ties with its neighbour along y: not a peak
+		set(mid, 8, 2, 6)   //
 		set(mid, 0, 4, 50)  // border row: never a candidate
 		set(mid, 4, n-1, 7) // border column
 		if dim == 3 {
-			set(0, 4, 4, 60) // border plane
-			set(5, 2, 5, 8)  // a peak off the middle plane
+			set(0, 4, 4, 60)    // border plane
+			set(6, 2, 6, 8)     // a peak off the middle plane
+			set(mid+1, 5, 2, 2) // ties along z: not a peak
+			set(mid+2, 5, 2, 2) //
 		}
 		var got []float32
 		findPeaks(s.Data, n, dim, neighbours(n, dim), func(v float32) { got = append(got, v) })
