@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -42,17 +43,34 @@ func TestFFTNAgainstDefinition(t *testing.T) {
 		}
 		want := naiveDFT(x, c.dim, c.n)
 		got := append([]complex128(nil), x...)
-		fftN(got, c.dim, c.n, false)
+		fftN(got, c.dim, c.n, false, 3)
 		for i := range got {
 			if cmplx.Abs(got[i]-want[i]) > 1e-9 {
 				t.Fatalf("dim %d n %d mode %d: got %v want %v", c.dim, c.n, i, got[i], want[i])
 			}
 		}
-		fftN(got, c.dim, c.n, true)
+		fftN(got, c.dim, c.n, true, 2)
 		for i := range got {
 			if cmplx.Abs(got[i]-x[i]) > 1e-12 {
 				t.Fatalf("dim %d n %d: inverse(forward) at %d = %v, want %v", c.dim, c.n, i, got[i], x[i])
 			}
 		}
+	}
+}
+
+// BenchmarkFFT3D times one forward 3D transform at several sizes (gonum's
+// 1D FFT along each axis, lines split among all cores).
+func BenchmarkFFT3D(b *testing.B) {
+	for _, n := range []int{64, 128, 256} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			x := make([]complex128, n*n*n)
+			for i := range x {
+				x[i] = complex(float64(i%7), 0)
+			}
+			b.ResetTimer()
+			for range b.N {
+				fftN(x, 3, n, false, 0)
+			}
+		})
 	}
 }

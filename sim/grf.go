@@ -36,12 +36,7 @@ func GaussianField(dim, n int, power func(k float64) float64, seed uint64) []flo
 	for range dim {
 		total *= n
 	}
-	rng := rand.New(rand.NewPCG(seed, pcgStream))
-	x := make([]complex128, total)
-	for i := range x {
-		x[i] = complex(rng.NormFloat64(), 0)
-	}
-	fftN(x, dim, n, false)
+	x := whiteModes(dim, n, seed)
 
 	// sqrt(power) depends only on |k|², an integer up to dim·(n/2)²; evaluate
 	// it once per value.
@@ -59,12 +54,29 @@ func GaussianField(dim, n int, power func(k float64) float64, seed uint64) []flo
 	}
 	forEachK2(dim, n, func(i, k2 int) { x[i] *= complex(amp[k2], 0) })
 
-	fftN(x, dim, n, true)
+	fftN(x, dim, n, true, 0)
 	out := make([]float32, total)
 	for i, v := range x {
 		out[i] = float32(real(v))
 	}
 	return out
+}
+
+// whiteModes returns the Fourier transform (unnormalised, fftN) of real
+// white noise of unit variance on an n^dim grid drawn from seed: modes with
+// ⟨|w_k|²⟩ = n^dim and the Hermitian symmetry of a real field.
+func whiteModes(dim, n int, seed uint64) []complex128 {
+	total := 1
+	for range dim {
+		total *= n
+	}
+	rng := rand.New(rand.NewPCG(seed, pcgStream))
+	x := make([]complex128, total)
+	for i := range x {
+		x[i] = complex(rng.NormFloat64(), 0)
+	}
+	fftN(x, dim, n, false, 0)
+	return x
 }
 
 // forEachK2 calls fn(i, |k|²) for every flat index i of an n^dim Fourier grid.

@@ -13,7 +13,7 @@ func measurePower(field []float32, dim, n int, power func(float64) float64) (mea
 	for i, v := range field {
 		x[i] = complex(float64(v), 0)
 	}
-	fftN(x, dim, n, false)
+	fftN(x, dim, n, false, 0)
 	bins := int(math.Sqrt(float64(dim))*float64(n/2)) + 2
 	meas, want, count = make([]float64, bins), make([]float64, bins), make([]int, bins)
 	forEachK2(dim, n, func(i, k2 int) {
@@ -42,7 +42,7 @@ func meanPowerRatio(field []float32, dim, n int, power func(float64) float64) (r
 	for i, v := range field {
 		x[i] = complex(float64(v), 0)
 	}
-	fftN(x, dim, n, false)
+	fftN(x, dim, n, false, 0)
 	forEachK2(dim, n, func(i, k2 int) {
 		if k2 > 0 {
 			ratio += cmplxAbs2(x[i]) / float64(len(field)) / power(math.Sqrt(float64(k2)))
