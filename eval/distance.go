@@ -86,13 +86,17 @@ func Distance(ref, fake *Stats, dice *Dice) (Distances, error) {
 }
 
 // masses returns below, the bin fractions and above, in order.
-func (h Histogram) masses() []float64 {
-	return slices.Concat([]float64{h.Below}, h.Fraction, []float64{h.Above})
+func (h Histogram) masses() []float64 { return withTails(h.Below, h.Fraction, h.Above) }
+
+// masses returns below, the bin counts and above, in order.
+func (p PeakCounts) masses() []float64 { return withTails(p.Below, p.MeanCount, p.Above) }
+
+func withTails(below float64, bins []float64, above float64) []float64 {
+	return slices.Concat([]float64{below}, bins, []float64{above})
 }
 
 func peakDistance(ref, fake *Stats) float64 {
-	a := slices.Concat([]float64{ref.PeakCounts.Below}, ref.PeakCounts.MeanCount, []float64{ref.PeakCounts.Above})
-	b := slices.Concat([]float64{fake.PeakCounts.Below}, fake.PeakCounts.MeanCount, []float64{fake.PeakCounts.Above})
+	a, b := ref.PeakCounts.masses(), fake.PeakCounts.masses()
 	// At least one peak in the whole set, so that a set without peaks is
 	// far from, not infinitely far from, one with some.
 	na := math.Max(sum(a), 1/float64(ref.Images))
