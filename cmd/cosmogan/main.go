@@ -34,6 +34,10 @@ var commands = []command{
 		"time full GAN training steps of the paper's networks", benchCmd},
 	{"eval", "--real A.npy --fake B.npy [--paired] [--transform eq1|eq2|none] --out DIR [--threads T]",
 		"compare two sets of fields with the paper's estimators: report.json, figures, report.html", evalCmd},
+	{"simulate", "--dim 2|3 [--n N] [--seed S] [--out DIR] [--positions] [--field ngp|cic|dtfe|none] [flags]",
+		"run particle-mesh N-body simulations and write particle positions and density grids", simulateCmd},
+	{"prepare", "--snapshot PATH | --particles X.npy --box L | --field X.npy --grid N --out OUT.npy [flags]",
+		"turn a GADGET-2 snapshot or particles into a density field (NGP/CIC/DTFE, Eq. 1/2, strided smoothing)", prepareCmd},
 }
 
 func main() { os.Exit(mainStatus(os.Args[1:], os.Stdout, os.Stderr)) }

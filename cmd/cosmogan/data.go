@@ -1,0 +1,147 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/cosmogan/cosmogan/data"
+	"github.com/cosmogan/cosmogan/sim"
+)
+
+func simulateCmd(fs *flag.FlagSet) func() error {
+	cfg := sim.Default2D()
+	dim := fs.Int("dim", 2, "2 (the paper's 2D maps) or 3")
+	fs.IntVar(&cfg.Particles, "particles", 0, "particles per `axis` (default 256 in 2D, 128 in 3D)")
+	fs.IntVar(&cfg.Mesh, "mesh", 0, "PM mesh `cells` per axis (default 2 × particles)")
+	fs.Float64Var(&cfg.Box, "box", cfg.Box, "box side in `Mpc/h`")
+	fs.Float64Var(&cfg.ZStart, "z-start", cfg.ZStart, "`redshift` of the Zel'dovich initial conditions")
+	fs.Float64Var(&cfg.ZEnd, "z-end", cfg.ZEnd, "`redshift` at the end")
+	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "leapfrog `steps`, uniform in ln a")
+	fs.Float64Var(&cfg.Cosmology.OmegaM, "omega-m", cfg.Cosmology.OmegaM, "Ω_m")
+	fs.Float64Var(&cfg.Cosmology.OmegaL, "omega-l", cfg.Cosmology.OmegaL, "Ω_Λ")
+	fs.Float64Var(&cfg.Cosmology.OmegaB, "omega-b", cfg.Cosmology.OmegaB, "Ω_b (shape of the transfer function)")
+	fs.Float64Var(&cfg.Cosmology.H, "h", cfg.Cosmology.H, "H0 / (100 km/s/Mpc)")
+	fs.Float64Var(&cfg.Cosmology.NS, "n-s", cfg.Cosmology.NS, "spectral index n_s")
+	fs.Float64Var(&cfg.Cosmology.Sigma8, "sigma8", cfg.Cosmology.Sigma8, "σ8 at z = 0 (spheres in 3D, discs in 2D)")
+	n := fs.Int("n", 1, "`number` of independent simulations")
+	seed := fs.Uint64("seed", 1, "random `seed` (simulation i uses sim.RealizationSeed(seed, i))")
+	out := fs.String("out", "sims", "output `directory`")
+	positions := fs.Bool("positions", false, "write particle positions (sim_NNNN_positions.npy, float32 (n, dim))")
+	field := fs.String("field", "", "density assignment `scheme` of sim_NNNN_density.npy: ngp, cic or dtfe (2D); default dtfe in 2D, ngp in 3D; \"none\" for no density file")
+	grid := fs.Int("grid", 0, "density grid `side` in pixels (default: particles per axis)")
+	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores)")
+	return func() error {
+		if fs.NArg() > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		}
+		cfg.Dim = *dim
+		if cfg.Particles == 0 {
+			cfg.Particles = map[int]int{2: 256, 3: 128}[cfg.Dim]
+		}
+		if cfg.Mesh == 0 {
+			cfg.Mesh = 2 * cfg.Particles
+		}
+		o := sim.Output{Positions: *positions, Grid: *grid}
+		if o.Grid == 0 {
+			o.Grid = cfg.Particles
+		}
+		switch name := *field; {
+		case name == "none":
+			o.Grid = 0
+		case name == "":
+			o.Scheme = map[bool]data.Scheme{true: data.DTFE, false: data.NGP}[cfg.Dim == 2]
+		default:
+			s, err := data.ParseScheme(name)
+			if err != nil {
+				return usageError{"--field: " + err.Error()}
+			}
+			o.Scheme = s
+		}
+		return sim.WriteBatch(*out, cfg, o, *seed, *n, *threads, func(i int) {
+			fmt.Fprintf(os.Stderr, "simulation %d/%d written to %s\n", i+1, *n, *out)
+		})
+	}
+}
+
+func prepareCmd(fs *flag.FlagSet) func() error {
+	snapshot := fs.String("snapshot", "", "GADGET-2 snapshot `path` (a file, or the base name of snap.0, snap.1, …)")
+	types := fs.String("types", "1", "particle `types` of the snapshot, comma-separated (1 = dark matter)")
+	particles := fs.String("particles", "", "particle positions `file` (.npy, (n, 2) or (n, 3)), with --box")
+	box := fs.Float64("box", 0, "box `side` of --particles, in the unit of the positions")
+	field := fs.String("field", "", "density grid `file` (.npy, (N, N) or (N, N, N), ppp) to transform and smooth")
+	grid := fs.Int("grid", 256, "assignment grid `side` in pixels")
+	assign := fs.String("assign", "ngp", "mass `assignment`: ngp, cic or dtfe (2D)")
+	transform := fs.String("transform", "none", "pixel `transform` before smoothing: none, eq1 (2D) or eq2 (3D)")
+	smooth := fs.Float64("smooth", 0, "Gaussian `sigma` in grid pixels (0: none)")
+	stride := fs.Int("stride", 1, "keep every `stride`-th pixel of the smoothed grid; --grid must divide by it")
+	out := fs.String("out", "", "output `file` (.npy float32; provenance in OUT.meta.json)")
+	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores)")
+	chunk := fs.Int("chunk", data.DefaultChunk, "particles read at a `time` (bounds memory)")
+	return func() error {
+		if fs.NArg() > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		}
+		if *out == "" {
+			return usageError{"--out is required"}
+		}
+		if n := btoi(*snapshot != "") + btoi(*particles != "") + btoi(*field != ""); n != 1 {
+			return usageError{"give exactly one of --snapshot, --particles, --field"}
+		}
+		o := data.PrepareOptions{Grid: *grid, Sigma: *smooth, Stride: *stride, Threads: *threads, Chunk: *chunk}
+		var err error
+		if o.Scheme, err = data.ParseScheme(*assign); err != nil {
+			return usageError{"--assign: " + err.Error()}
+		}
+		if o.Transform, err = data.ParseTransform(*transform); err != nil {
+			return usageError{"--transform: " + err.Error()}
+		}
+		var f *data.Field
+		switch {
+		case *field != "":
+			f, err = data.FinishFile(*out, *field, o)
+		case *snapshot != "":
+			mask, perr := parseTypes(*types)
+			if perr != nil {
+				return perr
+			}
+			var s *data.Snapshot
+			if s, err = data.OpenSnapshot(*snapshot, mask); err == nil {
+				f, err = data.PrepareFile(*out, s, o)
+			}
+		default:
+			var p *data.NPYParticles
+			if p, err = data.OpenParticlesNPY(*particles, *box); err == nil {
+				f, err = data.PrepareFile(*out, p, o)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s: %v float32 (%s), provenance in %s\n", *out, f.Shape(), o.Transform, data.MetaPath(*out))
+		return nil
+	}
+}
+
+// parseTypes reads a comma-separated list of GADGET particle types 0..5
+// into a bit mask.
+func parseTypes(s string) (uint8, error) {
+	var mask uint8
+	for _, f := range strings.Split(s, ",") {
+		t, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || t < 0 || t > 5 {
+			return 0, usageError{fmt.Sprintf("--types %q: want particle types 0..5, comma-separated", s)}
+		}
+		mask |= 1 << t
+	}
+	return mask, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
