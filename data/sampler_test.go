@@ -208,3 +208,34 @@ func BenchmarkRandomCrop3D(b *testing.B) {
 		f.RandomCrop(dst, 64, rng)
 	}
 }
+
+// TestCropWrapEqualsTiledCrop: a crop that wraps the periodic boundary equals
+// the same crop, without wrap, of the field tiled twice along every axis, for
+// every symmetry element.
+func TestCropWrapEqualsTiledCrop(t *testing.T) {
+	for _, dim := range []int{2, 3} {
+		n, size := 6, 4
+		f := indexField(dim, n)
+		tiled := &Field{Dim: dim, N: 2 * n, Data: make([]float32, pow(2*n, dim))}
+		for i := range tiled.Data {
+			idx, r := 0, i
+			var c [3]int
+			for a := dim - 1; a >= 0; a-- {
+				c[a], r = r%(2*n), r/(2*n)
+			}
+			for a := range dim {
+				idx = idx*n + c[a]%n
+			}
+			tiled.Data[i] = f.Data[idx]
+		}
+		origin := []int{5, 3, 4}[:dim]
+		a, b := make([]float32, pow(size, dim)), make([]float32, pow(size, dim))
+		for sym := range SymmetryCount(dim) {
+			f.Crop(a, size, origin, sym)
+			tiled.Crop(b, size, origin, sym)
+			if !slices.Equal(a, b) {
+				t.Fatalf("%dD sym %d: wrapped crop %v, tiled crop %v", dim, sym, a, b)
+			}
+		}
+	}
+}
