@@ -66,20 +66,30 @@ func (m Mesh) check(gridLen, posLen int) {
 // [0, Box) wrap periodically; they must be finite (it panics otherwise:
 // readers validate user files). Workers own contiguous ranges of axis-0
 // planes and each adds its particles in input order, so the result is the
-// same for every thread count, bit for bit.
+// same for every thread count, bit for bit. NGP first computes every
+// particle's cell in parallel over particles, so each worker then only
+// compares and increments.
 func Deposit[G float32 | float64](grid []G, m Mesh, s Scheme, pos []float64, threads int) {
 	m.check(len(grid), len(pos))
-	if s != NGP && s != CIC {
+	switch s {
+	case NGP:
+		cells := make([]int, len(pos)/m.Dim)
+		ParallelFor(threads, len(cells), func(_, lo, hi int) { ngpCells(cells[lo:hi], m, pos[lo*m.Dim:hi*m.Dim]) })
+		plane := len(grid) / m.N
+		ParallelFor(threads, m.N, func(_, lo, hi int) {
+			lo, hi = lo*plane, hi*plane
+			for _, c := range cells {
+				if c >= lo && c < hi {
+					grid[c]++
+				}
+			}
+		})
+	case CIC:
+		scale := float64(m.N) / m.Box
+		ParallelFor(threads, m.N, func(_, lo, hi int) { depositCIC(grid, m, pos, scale, lo, hi) })
+	default:
 		panic(fmt.Sprintf("data: Deposit with %v, want ngp or cic", s))
 	}
-	scale := float64(m.N) / m.Box
-	ParallelFor(threads, m.N, func(_, lo, hi int) {
-		if s == NGP {
-			depositNGP(grid, m, pos, lo, hi)
-		} else {
-			depositCIC(grid, m, pos, scale, lo, hi)
-		}
-	})
 }
 
 // ngpCell is floor(x / box · n) modulo n, evaluated in that order as the
@@ -116,20 +126,16 @@ func cicCells(x, scale float64, n int) (c0, c1 int, w float64) {
 	return c0, c1, w
 }
 
-func depositNGP[G float32 | float64](grid []G, m Mesh, pos []float64, lo, hi int) {
+// ngpCells writes the flat NGP cell index of each particle of pos.
+func ngpCells(cells []int, m Mesh, pos []float64) {
 	n, d := m.N, m.Dim
-	for p := 0; p < len(pos); p += d {
-		i := ngpCell(pos[p], m.Box, n)
-		if i < lo || i >= hi {
-			continue
+	for q := range cells {
+		p := pos[q*d : q*d+d]
+		c := ngpCell(p[0], m.Box, n)*n + ngpCell(p[1], m.Box, n)
+		if d == 3 {
+			c = c*n + ngpCell(p[2], m.Box, n)
 		}
-		j := ngpCell(pos[p+1], m.Box, n)
-		if d == 2 {
-			grid[i*n+j]++
-			continue
-		}
-		k := ngpCell(pos[p+2], m.Box, n)
-		grid[(i*n+j)*n+k]++
+		cells[q] = c
 	}
 }
 

@@ -201,19 +201,29 @@ func (badFloat) Error() string { return "non-finite value" }
 // decodeFloats converts raw float32 or float64 values (width 4 or 8) to
 // float64, returning a badFloat at the first NaN or infinity.
 func decodeFloats(dst []float64, b []byte, o binary.ByteOrder, width int) error {
-	for i := range dst {
-		var v float64
-		if width == 4 {
-			v = float64(math.Float32frombits(o.Uint32(b[4*i:])))
-		} else {
-			v = math.Float64frombits(o.Uint64(b[8*i:]))
-		}
-		dst[i] = v
+	// Concrete byte orders, so the loads inline.
+	switch {
+	case width == 4 && o == binary.LittleEndian:
+		decode(dst, b, 4, func(b []byte) float64 { return float64(math.Float32frombits(binary.LittleEndian.Uint32(b))) })
+	case width == 4:
+		decode(dst, b, 4, func(b []byte) float64 { return float64(math.Float32frombits(binary.BigEndian.Uint32(b))) })
+	case o == binary.LittleEndian:
+		decode(dst, b, 8, func(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) })
+	default:
+		decode(dst, b, 8, func(b []byte) float64 { return math.Float64frombits(binary.BigEndian.Uint64(b)) })
+	}
+	for i, v := range dst {
 		if v-v != 0 {
 			return badFloat{i}
 		}
 	}
 	return nil
+}
+
+func decode(dst []float64, b []byte, width int, at func([]byte) float64) {
+	for i := range dst {
+		dst[i] = at(b[width*i:])
+	}
 }
 
 // NPYParticles is a .npy file of positions, shape (n, 2) or (n, 3), float32

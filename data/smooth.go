@@ -113,12 +113,24 @@ func smoothAxis(dst, src []float32, outer, n, inner int, w []float32, stride, th
 				t1 := min(t0+tile, inner)
 				acc := out[t0:t1]
 				clear(acc)
-				for t, wt := range w {
+				in := func(t int) []float32 {
 					row := ((I*stride+t-r)%n + n) % n
-					in := src[(o*n+row)*inner+t0 : (o*n+row)*inner+t1]
-					in = in[:len(acc)]
+					return src[(o*n+row)*inner+t0 : (o*n+row)*inner+t1][:len(acc)]
+				}
+				// Four taps per pass over the tile: a quarter of the loads
+				// and stores of acc.
+				t := 0
+				for ; t+4 <= len(w); t += 4 {
+					a, b, c, d := in(t), in(t+1), in(t+2), in(t+3)
+					wa, wb, wc, wd := w[t], w[t+1], w[t+2], w[t+3]
 					for k := range acc {
-						acc[k] += wt * in[k]
+						acc[k] += wa*a[k] + wb*b[k] + wc*c[k] + wd*d[k]
+					}
+				}
+				for ; t < len(w); t++ {
+					a, wa := in(t), w[t]
+					for k := range acc {
+						acc[k] += wa * a[k]
 					}
 				}
 			}

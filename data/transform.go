@@ -9,6 +9,7 @@ package data
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Transform selects a pixel transform. The zero value is None.
@@ -108,33 +109,67 @@ func (t *Transform) UnmarshalText(b []byte) error {
 // must be as long as src and may be src itself. Arithmetic is in float64.
 // Eq1 clamps v to at least Eq1Floor (see there); Eq2 clamps v to at least 0,
 // since v < 0 can only come from round-off and ln(v+c) is undefined below −c.
-// NaN stays NaN.
+// NaN stays NaN. Whole numbers below countTableSize (NGP counts) are looked
+// up in a table filled by the same formula, so results are identical.
 func (t Transform) Forward(dst, src []float32) {
 	checkLen(dst, src)
-	switch t {
-	case None:
+	if t == None {
 		copy(dst, src)
+		return
+	}
+	f := t.forward1()
+	table := t.countTable()
+	for i, v := range src {
+		if c := int(v); c >= 0 && c < countTableSize && float32(c) == v {
+			dst[i] = table[c]
+		} else {
+			dst[i] = f(v)
+		}
+	}
+}
+
+// forward1 is Forward of one value.
+func (t Transform) forward1() func(float32) float32 {
+	switch t {
 	case Eq1:
 		s, o := 2/(Eq1B-Eq1A), (Eq1B+Eq1A)/(Eq1B-Eq1A)
-		for i, v := range src {
+		return func(v float32) float32 {
 			x := float64(v)
 			if x < Eq1Floor {
 				x = Eq1Floor
 			}
-			dst[i] = float32(s*math.Log(x) - o)
+			return float32(s*math.Log(x) - o)
 		}
 	case Eq2:
 		s, o := 2/(Eq2B-Eq2A), (Eq2B+Eq2A)/(Eq2B-Eq2A)
-		for i, v := range src {
+		return func(v float32) float32 {
 			x := float64(v)
 			if x < 0 {
 				x = 0
 			}
-			dst[i] = float32(s*math.Log(x+Eq2C) - o)
+			return float32(s*math.Log(x+Eq2C) - o)
 		}
-	default:
-		panic(fmt.Sprintf("data: Forward of invalid %v", t))
 	}
+	panic(fmt.Sprintf("data: Forward of invalid %v", t))
+}
+
+// countTableSize bounds the whole numbers Forward looks up.
+const countTableSize = 4096
+
+var countTables [3]struct {
+	once  sync.Once
+	table [countTableSize]float32
+}
+
+func (t Transform) countTable() *[countTableSize]float32 {
+	c := &countTables[t]
+	c.once.Do(func() {
+		f := t.forward1()
+		for i := range c.table {
+			c.table[i] = f(float32(i))
+		}
+	})
+	return &c.table
 }
 
 // Inverse maps transformed values src back to linear density (ppp) in dst,
