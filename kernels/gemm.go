@@ -60,6 +60,24 @@ const (
 // assembly kernel and the portable one.
 var gemmKernel = gemmKernelGo
 
+// gemmKernelStrided is gemmKernel reading a B panel that was not packed: row
+// p of it is the NR floats at b + p·ldb. Small-m products use it to read
+// op(B) = B straight from the caller's matrix, where packing would copy all
+// of B to use each element only once or twice. The arithmetic is exactly the
+// packed kernel's.
+var gemmKernelStrided = gemmKernelStridedGo
+
+// A worker whose share of C has at most gemmSupRows rows, with op(B) = B
+// and rows of B at most gemmSupMaxLdb floats apart, reads B unpacked with
+// gemmKernelStrided: each B panel is then used by at most 3 A panels, too
+// few to repay packing (16×16×20000: 42 → 58 GFLOP/s, 1×512×4096: 7 → 15 on
+// one Zen 4 core). With rows further apart a KC-row panel spans more pages
+// than the TLB covers and packing wins again (18×200000×64: 38 vs 53).
+const (
+	gemmSupRows   = 3 * gemmMR
+	gemmSupMaxLdb = 4096
+)
+
 // workspace is one worker's packing scratch for Sgemm. The buffers grow when a
 // bigger problem arrives and are kept for the next call.
 type workspace struct {
@@ -76,6 +94,7 @@ type gemmJob struct {
 	transA, transB bool
 	byCols         bool // units are NR-column blocks (else MR-row blocks)
 	parallel       bool // Run is called by Team.For
+	ctrans         bool // m, n, a, b describe Cᵀ: tile (i, j) is stored at c[j·ldc+i]
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
@@ -154,6 +173,17 @@ func Sgemm(t *Team, transA, transB bool, m, n, k int, alpha float32, a []float32
 	j := &t.ws[0].job
 	*j = gemmJob{ws: t.ws, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	if padUp(m, gemmMR)*padUp(n, gemmNR) > 5*padUp(n, gemmMR)*padUp(m, gemmNR)/4 {
+		// Narrow C (n < NR ≤ m, say): the zero-padded tiles would waste most
+		// of the micro-kernel's work. Compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead,
+		// storing the tiles transposed. Each element still gets the same
+		// products (a·b = b·a exactly) summed in the same order.
+		j.m, j.n = n, m
+		j.a, j.b, j.lda, j.ldb = b, a, ldb, lda
+		j.transA, j.transB = !transB, !transA
+		j.ctrans = true
+		m, n = n, m
+	}
 
 	unitsM := (m + gemmMR - 1) / gemmMR
 	unitsN := (n + gemmNR - 1) / gemmNR
@@ -170,6 +200,9 @@ func Sgemm(t *Team, transA, transB bool, m, n, k int, alpha float32, a []float32
 	}
 	*j = gemmJob{} // drop references to the caller's slices
 }
+
+// padUp rounds n up to a multiple of r.
+func padUp(n, r int) int { return (n + r - 1) / r * r }
 
 // grow returns a 64-byte aligned slice of n floats backed by *buf, reallocating
 // *buf only when it is too small.
@@ -200,7 +233,8 @@ func sgemmBlock(w *workspace, j *gemmJob, i0, i1, j0, j1 int) {
 	if len(w.ap) < kcMax*mcMax {
 		w.ap = grow(&w.abuf, w.ap, kcMax*mcMax)
 	}
-	kern := gemmKernel
+	kern, kernS := gemmKernel, gemmKernelStrided
+	sup := !j.transB && m <= gemmSupRows && j.ldb <= gemmSupMaxLdb
 	for jc := j0; jc < j1; jc += gemmNC {
 		nc := min(gemmNC, j1-jc)
 		for pc := 0; pc < k; pc += gemmKC {
@@ -209,29 +243,75 @@ func sgemmBlock(w *workspace, j *gemmJob, i0, i1, j0, j1 int) {
 			if pc > 0 {
 				beta = 1
 			}
-			packB(w.bp, j.b, j.ldb, j.transB, pc, kc, jc, nc)
+			if !sup {
+				packB(w.bp, j.b, j.ldb, j.transB, pc, kc, jc, nc)
+			} else if nc%gemmNR != 0 {
+				// Only the last, partial panel needs packing (zero padding).
+				last := nc / gemmNR * gemmNR
+				packB(w.bp, j.b, j.ldb, false, pc, kc, jc+last, nc-last)
+			}
 			for ic := i0; ic < i1; ic += gemmMC {
 				mc := min(gemmMC, i1-ic)
 				packA(w.ap, j.a, j.lda, j.transA, ic, mc, pc, kc)
 				for jr := 0; jr < nc; jr += gemmNR {
 					nr := min(gemmNR, nc-jr)
-					bp := &w.bp[jr*kc]
+					// The B panel: packed (row stride NR) or in place.
+					bp, bs := &w.bp[jr*kc], gemmNR
+					if sup {
+						if nr == gemmNR {
+							bp, bs = &j.b[pc*j.ldb+jc+jr], j.ldb
+						} else {
+							bp = &w.bp[0]
+						}
+					}
 					for ir := 0; ir < mc; ir += gemmMR {
 						mr := min(gemmMR, mc-ir)
 						ap := &w.ap[ir*kc]
+						t := &w.tile
+						if j.ctrans {
+							// Tile rows are columns of C: go through the
+							// scratch tile, transposing on the way in and out.
+							off := (jc+jr)*j.ldc + ic + ir
+							if beta != 0 {
+								for c := 0; c < nr; c++ {
+									for r, v := range j.c[off+c*j.ldc : off+c*j.ldc+mr] {
+										t[r*gemmNR+c] = v
+									}
+								}
+							}
+							if bs == gemmNR {
+								kern(kc, ap, bp, &t[0], gemmNR, j.alpha, beta)
+							} else {
+								kernS(kc, ap, bp, &t[0], gemmNR, j.alpha, beta, bs)
+							}
+							for c := 0; c < nr; c++ {
+								row := j.c[off+c*j.ldc : off+c*j.ldc+mr]
+								for r := range row {
+									row[r] = t[r*gemmNR+c]
+								}
+							}
+							continue
+						}
 						off := (ic+ir)*j.ldc + jc + jr
 						if mr == gemmMR && nr == gemmNR {
-							kern(kc, ap, bp, &j.c[off], j.ldc, j.alpha, beta)
+							if bs == gemmNR {
+								kern(kc, ap, bp, &j.c[off], j.ldc, j.alpha, beta)
+							} else {
+								kernS(kc, ap, bp, &j.c[off], j.ldc, j.alpha, beta, bs)
+							}
 							continue
 						}
 						// Partial tile: run the same kernel on the scratch tile.
-						t := &w.tile
 						if beta != 0 {
 							for r := 0; r < mr; r++ {
 								copy(t[r*gemmNR:r*gemmNR+nr], j.c[off+r*j.ldc:off+r*j.ldc+nr])
 							}
 						}
-						kern(kc, ap, bp, &t[0], gemmNR, j.alpha, beta)
+						if bs == gemmNR {
+							kern(kc, ap, bp, &t[0], gemmNR, j.alpha, beta)
+						} else {
+							kernS(kc, ap, bp, &t[0], gemmNR, j.alpha, beta, bs)
+						}
 						for r := 0; r < mr; r++ {
 							copy(j.c[off+r*j.ldc:off+r*j.ldc+nr], t[r*gemmNR:r*gemmNR+nr])
 						}

@@ -13,6 +13,12 @@ var gemmHaveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //go:noescape
 func gemmKernelAsm(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// gemmKernelStridedAsm is gemmKernelAsm reading B unpacked (see
+// gemmKernelStrided). It must only be called when gemmHaveAsm.
+//
+//go:noescape
+func gemmKernelStridedAsm(k int, a, b, c *float32, ldc int, alpha, beta float32, ldb int)
+
 // gemmAsmPack selects the AVX2 packing routine (tests switch it off to
 // exercise the portable packing).
 var gemmAsmPack = gemmHaveAsm
@@ -20,6 +26,7 @@ var gemmAsmPack = gemmHaveAsm
 func init() {
 	if gemmHaveAsm {
 		gemmKernel = gemmKernelAsm
+		gemmKernelStrided = gemmKernelStridedAsm
 	}
 }
 

@@ -348,3 +348,105 @@ btloop:
 btdone:
 	VZEROUPPER
 	RET
+
+// One k step of the strided-B kernel: as STEP, but the B row is read from
+// the unpacked matrix (DI advances by R11 bytes a row), prefetching 8 rows on.
+#define STEPS(aoff) \
+	VMOVUPS      (DI), Y0             \
+	VMOVUPS      32(DI), Y1           \
+	PREFETCHT0   (DI)(R11*8)          \
+	ADDQ         R11, DI              \
+	VBROADCASTSS aoff(SI), Y2         \
+	VBROADCASTSS aoff+4(SI), Y3       \
+	VFMADD231PS  Y0, Y2, Y4           \
+	VFMADD231PS  Y1, Y2, Y5           \
+	VFMADD231PS  Y0, Y3, Y6           \
+	VFMADD231PS  Y1, Y3, Y7           \
+	VBROADCASTSS aoff+8(SI), Y2       \
+	VBROADCASTSS aoff+12(SI), Y3      \
+	VFMADD231PS  Y0, Y2, Y8           \
+	VFMADD231PS  Y1, Y2, Y9           \
+	VFMADD231PS  Y0, Y3, Y10          \
+	VFMADD231PS  Y1, Y3, Y11          \
+	VBROADCASTSS aoff+16(SI), Y2      \
+	VBROADCASTSS aoff+20(SI), Y3      \
+	VFMADD231PS  Y0, Y2, Y12          \
+	VFMADD231PS  Y1, Y2, Y13          \
+	VFMADD231PS  Y0, Y3, Y14          \
+	VFMADD231PS  Y1, Y3, Y15
+
+// func gemmKernelStridedAsm(k int, a, b, c *float32, ldc int, alpha, beta float32, ldb int)
+// As gemmKernelAsm, but row p of the B panel is at b + p·ldb floats.
+TEXT ·gemmKernelStridedAsm(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	MOVQ ldb+48(FP), R11
+	SHLQ $2, R8
+	SHLQ $2, R11
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	ANDQ $3, CX
+	TESTQ BX, BX
+	JZ   stail
+
+sloop4:
+	STEPS(0)
+	STEPS(24)
+	STEPS(48)
+	STEPS(72)
+	ADDQ $96, SI
+	DECQ BX
+	JNZ  sloop4
+
+stail:
+	TESTQ CX, CX
+	JZ    sstore
+
+sloop1:
+	STEPS(0)
+	ADDQ $24, SI
+	DECQ CX
+	JNZ  sloop1
+
+sstore:
+	VBROADCASTSS alpha+40(FP), Y0
+	MOVQ         DX, R9
+	MOVL         beta+44(FP), AX
+	ANDL         $0x7fffffff, AX
+	JZ           sbeta0
+	VBROADCASTSS beta+44(FP), Y1
+	STOREB(Y4, Y5)
+	STOREB(Y6, Y7)
+	STOREB(Y8, Y9)
+	STOREB(Y10, Y11)
+	STOREB(Y12, Y13)
+	STOREB(Y14, Y15)
+	VZEROUPPER
+	RET
+
+sbeta0:
+	STORE0(Y4, Y5)
+	STORE0(Y6, Y7)
+	STORE0(Y8, Y9)
+	STORE0(Y10, Y11)
+	STORE0(Y12, Y13)
+	STORE0(Y14, Y15)
+	VZEROUPPER
+	RET

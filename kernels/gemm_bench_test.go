@@ -29,6 +29,13 @@ func BenchmarkSgemm(b *testing.B) {
 		{"convdW_m=64_n=64_k=32768", 64, 64, 32768, false, true},
 		{"convdX_m=64_n=32768_k=64", 64, 32768, 64, true, false},
 		{"small_m=16_n=16_k=20000", 16, 16, 20000, false, false},
+		// skinny products (small batches through dense layers)
+		{"gemv_m=1_n=512_k=4096", 1, 512, 4096, false, false},
+		{"gemv_m=512_n=1_k=4096", 512, 1, 4096, false, false},
+		{"skinny_m=4_n=100_k=20000", 4, 100, 20000, false, false},
+		{"skinny_m=100_n=4_k=20000", 100, 4, 20000, false, false},
+		{"skinny_m=16_n=1000_k=3000", 16, 1000, 3000, false, false},
+		{"skinny_m=1000_n=16_k=3000", 1000, 16, 3000, false, false},
 	}
 	for _, s := range shapes {
 		for _, threads := range []int{1, 2} {

@@ -4,11 +4,17 @@ import "unsafe"
 
 // gemmKernelGo is the portable micro-kernel (see gemmKernel for the contract).
 func gemmKernelGo(k int, ap, bp, cp *float32, ldc int, alpha, beta float32) {
+	gemmKernelStridedGo(k, ap, bp, cp, ldc, alpha, beta, gemmNR)
+}
+
+// gemmKernelStridedGo is the portable strided-B micro-kernel (see
+// gemmKernelStrided for the contract).
+func gemmKernelStridedGo(k int, ap, bp, cp *float32, ldc int, alpha, beta float32, ldb int) {
 	a := unsafe.Slice(ap, k*gemmMR)
-	b := unsafe.Slice(bp, k*gemmNR)
+	b := unsafe.Slice(bp, (k-1)*ldb+gemmNR)
 	var acc [gemmMR * gemmNR]float32
 	for p := 0; p < k; p++ {
-		bv := (*[gemmNR]float32)(b[p*gemmNR : p*gemmNR+gemmNR])
+		bv := (*[gemmNR]float32)(b[p*ldb : p*ldb+gemmNR])
 		av := (*[gemmMR]float32)(a[p*gemmMR : p*gemmMR+gemmMR])
 		for r, x := range av {
 			row := (*[gemmNR]float32)(acc[r*gemmNR : r*gemmNR+gemmNR])

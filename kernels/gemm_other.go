@@ -12,6 +12,9 @@ var gemmAsmPack = false
 // gemmKernelAsm stands in for the assembly kernel on builds without one.
 var gemmKernelAsm = gemmKernelGo
 
+// gemmKernelStridedAsm stands in for the assembly kernel on builds without one.
+var gemmKernelStridedAsm = gemmKernelStridedGo
+
 // packA6 has no fast version on this build: the caller packs every column.
 func packA6(d, a []float32, lda, kc int) int { return 0 }
 

@@ -12,6 +12,7 @@ import (
 type gemmVariant struct {
 	name string
 	fn   func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+	fnS  func(k int, a, b, c *float32, ldc int, alpha, beta float32, ldb int)
 	asm  bool
 }
 
@@ -19,9 +20,9 @@ type gemmVariant struct {
 // On amd64 with AVX2+FMA that is the assembly kernel (with assembly packing)
 // and the portable Go kernel (with portable packing).
 func gemmKernels(t testing.TB) []gemmVariant {
-	ks := []gemmVariant{{"go", gemmKernelGo, false}}
+	ks := []gemmVariant{{"go", gemmKernelGo, gemmKernelStridedGo, false}}
 	if gemmHaveAsm {
-		ks = append(ks, gemmVariant{"asm", gemmKernelAsm, true})
+		ks = append(ks, gemmVariant{"asm", gemmKernelAsm, gemmKernelStridedAsm, true})
 	} else {
 		t.Log("no assembly micro-kernel on this build/CPU: testing the Go kernel only")
 	}
@@ -30,9 +31,9 @@ func gemmKernels(t testing.TB) []gemmVariant {
 
 // withKernel runs f with Sgemm using variant v.
 func withKernel(v gemmVariant, f func()) {
-	savedK, savedP := gemmKernel, gemmAsmPack
-	gemmKernel, gemmAsmPack = v.fn, v.asm
-	defer func() { gemmKernel, gemmAsmPack = savedK, savedP }()
+	savedK, savedS, savedP := gemmKernel, gemmKernelStrided, gemmAsmPack
+	gemmKernel, gemmKernelStrided, gemmAsmPack = v.fn, v.fnS, v.asm
+	defer func() { gemmKernel, gemmKernelStrided, gemmAsmPack = savedK, savedS, savedP }()
 	f()
 }
 
@@ -263,6 +264,27 @@ func TestSgemmMicroKernels(t *testing.T) {
 					t.Fatalf("k=%d beta=%g: element %d: go %g, asm %g", k, beta, i, c1[i], c2[i])
 				}
 			}
+			// The strided kernels read B in place and must match the packed
+			// ones bit for bit.
+			const ldb = gemmNR + 5
+			bs := make([]float32, (k-1)*ldb+gemmNR)
+			for p := 0; p < k; p++ {
+				copy(bs[p*ldb:p*ldb+gemmNR], b[p*gemmNR:])
+			}
+			for _, kk := range []struct {
+				name string
+				fn   func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+				fnS  func(k int, a, b, c *float32, ldc int, alpha, beta float32, ldb int)
+			}{{"go", gemmKernelGo, gemmKernelStridedGo}, {"asm", gemmKernelAsm, gemmKernelStridedAsm}} {
+				c1, c2 := append([]float32(nil), c0...), append([]float32(nil), c0...)
+				kk.fn(k, &a[0], &b[0], &c1[0], ldc, 1.25, beta)
+				kk.fnS(k, &a[0], &bs[0], &c2[0], ldc, 1.25, beta, ldb)
+				for i := range c1 {
+					if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
+						t.Fatalf("%s k=%d beta=%g: element %d: packed %g, strided %g", kk.name, k, beta, i, c1[i], c2[i])
+					}
+				}
+			}
 		}
 	}
 }
@@ -277,6 +299,13 @@ func TestSgemmThreadsBitwise(t *testing.T) {
 		newGemmCase(true, true, 16, 16, 20000, 0, 1, 0),
 		newGemmCase(false, false, 32, 5000, 64, 0, 1, 0),
 		newGemmCase(false, false, 301, 289, 513, 2, -1, 0.5),
+		// narrow C, computed as Cᵀ = op(B)ᵀ·op(A)ᵀ
+		newGemmCase(false, true, 300, 7, 500, 1, 1, 0.5),
+		newGemmCase(true, false, 2000, 1, 300, 0, 1, 0),
+		newGemmCase(false, false, 1, 3000, 300, 0, 1, 1),
+		// rows per worker ≤ gemmSupRows with 3 threads only: unpacked B
+		// must give the same bits as packed B
+		newGemmCase(false, false, 30, 500, 300, 1, 1, 0.5),
 	}
 	teams := []*Team{NewTeam(1), NewTeam(2), NewTeam(3)}
 	defer func() {
