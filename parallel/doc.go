@@ -1,6 +1,26 @@
-// Package parallel will hold the communicator of DESIGN.md (rank, size,
-// in-place sum all-reduce, broadcast, barrier, gather): MPI through
-// github.com/emer/empi (build tag mpi), a single process, and an in-process
-// multi-rank fake for tests. It lands with the training-daemon issue; until
-// then a run is one process.
+// Package parallel is the communicator of a data-parallel job (DESIGN.md):
+// rank, size, in-place sum all-reduce, broadcast, gather to a root, barrier
+// and abort, behind the Comm interface.
+//
+// Three implementations:
+//
+//   - MPI (build tag mpi): MPI_COMM_WORLD through github.com/emer/empi/mpi
+//     and OpenMPI (Debian's libopenmpi-dev). World initialises MPI; a binary
+//     started without mpirun runs as a one-rank MPI singleton.
+//   - Single: one process, the default build's World. Collectives are no-ops.
+//   - Local (NewLocal): n ranks as goroutines of one process, sharing memory,
+//     for unit tests of code that runs data-parallel.
+//
+// Every rank calls the collectives in the same order, with the same lengths
+// and the same root; a Comm is used by one goroutine at a time. Calling with
+// mismatched lengths is a programming error: Local panics naming the ranks,
+// and MPI either fails the job or, for lengths it cannot see, is undefined.
+// An out-of-range root is an error returned on every rank without
+// communicating, so all ranks see it alike.
+//
+// AllReduceSum and AllReduceSum64 give bitwise identical results on every
+// rank by construction (see the MPI implementation for how), so ranks that
+// apply the same update to the same parameters stay identical, which the
+// daemon's parameter checksum relies on. Local sums in rank order,
+// ((b0+b1)+b2)+…, in the element type.
 package parallel
