@@ -1,5 +1,8 @@
-// Package data turns simulation output into training input: .npy I/O for
-// fields, the paper's log-like transforms (Eqs. 1 and 2), and random periodic
-// crops under the symmetry group of the square or cube (§2.2). It imports no
-// other package of the project.
+// Package data turns simulation output into training input (§2.2): .npy I/O
+// for fields, GADGET-2 and .npy particle streams, NGP/CIC mass assignment, the
+// periodic 2D DTFE, the paper's log-like transforms (Eqs. 1 and 2), strided
+// Gaussian smoothing, the `prepare` pipeline with provenance sidecars, random
+// periodic crops under the symmetry group of the square or cube, and
+// leak-free train/validation/test splits. It imports no other package of the
+// project except internal/atomicfile.
 package data

@@ -1,7 +1,7 @@
 // Package sim makes the datasets the program trains on when no simulation
-// snapshot is given: for now Gaussian and lognormal random fields on a periodic
-// grid, a stand-in with a known power spectrum until the particle-mesh N-body
-// code exists.
+// snapshot is given: a 2D/3D particle-mesh N-body code with ΛCDM initial
+// conditions (nbody.go), and Gaussian and lognormal random fields on a
+// periodic grid (this file), a stand-in with a known power spectrum.
 package sim
 
 import (
