@@ -348,6 +348,8 @@ func TestSgemmZeroAllocs(t *testing.T) {
 			newGemmCase(false, false, 200, 300, 400, 0, 1, 0),
 			newGemmCase(true, true, 7, 5000, 33, 1, 1, 1),
 			newGemmCase(false, false, 3, 3, 3, 0, 1, 0),
+			newGemmCase(false, false, 1000, 3, 200, 0, 1, 0.5), // Cᵀ
+			newGemmCase(false, false, 5, 2000, 300, 2, 1, 0),   // B unpacked
 		} {
 			a, b, c := g.inputs(r)
 			call := func() {
