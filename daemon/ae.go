@@ -3,161 +3,148 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"math"
-	"math/rand/v2"
-	"strconv"
-	"time"
 
 	"github.com/cosmogan/cosmogan/model"
 )
 
-// aeRun is the state of the AE stage that a checkpoint must carry beyond the
-// networks: the best validation loss, the encoder that reached it, and how
-// many evaluations have passed without improvement.
-type aeRun struct {
-	step, stale int
-	best        float64
-	bestE       model.NetState
-}
-
-// trainAE runs the AE stage: a fresh encoder E trained in front of the final
-// G, with the final D truncated as the loss; early stopping on the loss over
-// fixed validation crops from the test fields. It ends with the best E in
-// checkpoints/ae-final.ckpt (with G and D, so that it encodes and decodes on
-// its own), and writes reconstructions, latent codes and a figure.
+// trainAE runs the AE stage: a fresh encoder E, trained data-parallel in
+// front of the best generator of the GAN stage, with that stage's D truncated
+// as the loss (Eq. 7); early stopping on the loss over fixed validation crops
+// from the test fields, which the ranks share out. It ends with the best E,
+// with G and D, in checkpoints/ae-final.ckpt, and writes reconstructions,
+// latent codes and a figure.
 func (r *runner) trainAE(ctx context.Context) error {
 	if err := r.loadData(); err != nil {
 		return err
 	}
 	cfg, arch := r.cfg.AE, r.cfg.Model
-	gck, err := readCheckpoint(r.dir.path("checkpoints", stageGAN+"-final.ckpt"))
-	if err != nil {
-		return fmt.Errorf("AE stage needs the trained GAN: %w", err)
-	}
-	_, initRand := newStream(r.cfg.Seed, 0, "ae/init")
+	initRand := newStreamFor(r.cfg.Seed, "ae/init").fixed()
 	gan, err := model.NewGAN(arch, model.DefaultAdam(), initRand)
 	if err != nil {
 		return &ConfigError{err}
 	}
-	for _, n := range []*model.Net{gan.G, gan.D} {
-		ns, err := gck.Net(n.Name)
-		if err != nil {
-			return err
-		}
-		if err := ns.Restore(n, nil); err != nil {
-			return err
-		}
+	if err := r.agree(r.loadBestGAN(gan)); err != nil {
+		return err
+	}
+	if err := broadcastNets(r.comm, []trained{{net: gan.G}, {net: gan.D}}); err != nil {
+		return err
 	}
 	ae, err := model.NewAE(arch, gan.G, gan.D, cfg.AdamConfig, initRand)
 	if err != nil {
 		return err
 	}
-	stepPCG, stepRand := newStream(r.cfg.Seed, rank, "ae/sampler")
-	_, valRand := newStream(r.cfg.Seed, rank, "ae/validation")
+	ae.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
 	size := arch.ImageShape().Size()
-	val := make([]float32, cfg.ValidationCrops*size)
-	drawBatch(r.test, val, arch.Size, cfg.ValidationCrops, valRand)
+	n := cfg.Batch / r.comm.Size()
+	batch := make([]float32, n*size)
+	draws := newStreamFor(r.cfg.Seed, "ae/step")
 
-	cp := checkpointer{dir: r.dir, stage: stageAE, log: r.log}
-	st := aeRun{best: math.Inf(1), bestE: model.Capture(ae.E, nil)}
-	if ck := cp.latest(); ck != nil {
-		if st, err = restoreAE(ck, ae, arch, stepPCG); err != nil {
+	// The validation crops: fixed, from the test fields; rank k scores its
+	// share, and the sum over ranks is the validation loss on every rank.
+	val := make([]float32, cfg.ValidationCrops*size)
+	drawBatch(r.test, val, arch.Size, cfg.ValidationCrops, newStreamFor(r.cfg.Seed, "ae/validation").fixed())
+	lo, hi := share(cfg.ValidationCrops, r.comm.Rank(), r.comm.Size())
+	best := model.Capture(ae.E, nil)
+	best.Name = "E-best"
+
+	st := &stageRun{name: stageAE, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
+		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: []trained{{ae.E, ae.OptE}},
+		values: []string{"loss"},
+		step: func(s, rollbacks int) ([]float64, bool, error) {
+			for i := 0; i < n; i++ {
+				rng := draws.at(rollbacks, s, r.comm.Rank()*n+i)
+				r.train[rng.IntN(len(r.train))].RandomCrop(batch[i*size:(i+1)*size], arch.Size, rng)
+			}
+			loss, skipped, err := ae.Step(r.ctx, batch, n)
+			return []float64{loss}, skipped, err
+		},
+		evaluate: func(p *progress) error {
+			sum := []float64{r.lossSum(ae, val[lo*size:hi*size], hi-lo)}
+			if err := r.comm.AllReduceSum64(sum); err != nil {
+				return err
+			}
+			v := sum[0] / float64(cfg.ValidationCrops)
+			if v < p.Best {
+				p.Best, p.BestStep, p.Stale = v, p.Step, 0
+				best = model.Capture(ae.E, nil)
+				best.Name = "E-best"
+			} else {
+				p.Stale++
+			}
+			r.log.Info().Str("stage", stageAE).Int("step", p.Step).Float64("validation_loss", v).Float64("best", p.Best).Int("stale", p.Stale).Msg("ae validation")
+			r.status.recordValidation(v)
+			return nil
+		},
+		done:  func(p progress) bool { return p.Stale >= cfg.Patience },
+		extra: func() []model.NetState { return []model.NetState{best} },
+		restoreExtra: func(ck *model.Checkpoint) error {
+			b, err := ck.Net("E-best")
+			if err != nil {
+				return err
+			}
+			best = *b
+			return nil
+		},
+	}
+	p, err := r.runStage(ctx, st)
+	if err != nil {
+		return err
+	}
+	// The best encoder is rank 0's; give it to every rank.
+	if r.comm.Rank() == 0 {
+		if err := best.Restore(ae.E, nil); err != nil {
 			return err
 		}
-		r.log.Info().Int("step", st.step).Msg("AE stage resumed from checkpoint")
 	}
-	save := func(final bool) error {
-		nets := []model.NetState{model.Capture(ae.E, ae.OptE), st.bestE}
-		if final {
-			nets = []model.NetState{st.bestE, model.Capture(gan.G, nil), model.Capture(gan.D, nil)}
-		}
-		return cp.save(&model.Checkpoint{Arch: arch, Stage: stageAE, Step: int64(st.step),
-			Meta: map[string]string{"transform": r.cfg.Data.Transform.String(), "best_validation_loss": strconv.FormatFloat(st.best, 'g', -1, 64),
-				"stale_evaluations": strconv.Itoa(st.stale)},
-			RNG:  map[string][]byte{"sampler": marshalPCG(stepPCG)},
-			Nets: nets}, final)
-	}
-
-	batch := make([]float32, cfg.Batch*size)
-	last, lastStep := time.Now(), st.step
-	for st.step < cfg.Steps && st.stale < cfg.Patience {
-		if interrupted(ctx) {
-			if err := save(false); err != nil {
-				return err
-			}
-			return ctx.Err()
-		}
-		drawBatch(r.train, batch, arch.Size, cfg.Batch, stepRand)
-		loss := ae.Step(r.ctx, batch, cfg.Batch)
-		st.step++
-		if !finite(loss) {
-			return fmt.Errorf("AE step %d: loss %g: %w", st.step, loss, errDiverged)
-		}
-		if st.step%cfg.EvalEvery == 0 || st.step == cfg.Steps {
-			v := r.validationLoss(ae, val, cfg.ValidationCrops)
-			if v < st.best {
-				st.best, st.stale, st.bestE = v, 0, model.Capture(ae.E, nil)
-			} else {
-				st.stale++
-			}
-			r.log.Info().Int("step", st.step).Float64("validation_loss", v).Float64("best", st.best).Int("stale", st.stale).Msg("ae validation")
-		}
-		if st.step%cfg.LogEvery == 0 {
-			rate := float64((st.step-lastStep)*cfg.Batch) / time.Since(last).Seconds()
-			r.log.Info().Int("step", st.step).Int("of", cfg.Steps).Float64("loss", loss).Float64("samples_per_s", rate).Msg("ae")
-			last, lastStep = time.Now(), st.step
-		}
-		if st.step%cfg.CheckpointEvery == 0 && st.step < cfg.Steps {
-			if err := save(false); err != nil {
-				return err
-			}
-		}
-	}
-	if st.stale >= cfg.Patience {
-		r.log.Info().Int("step", st.step).Float64("best_validation_loss", st.best).Msg("AE early stop: validation loss stopped improving")
-	}
-	if err := save(true); err != nil {
+	if err := broadcastNets(r.comm, []trained{{net: ae.E}}); err != nil {
 		return err
 	}
-	if err := st.bestE.Restore(ae.E, nil); err != nil {
+	r.log.Info().Str("stage", stageAE).Str("weights_sha256", weightsSHA256(ae.E)).Int("best_step", p.BestStep).Msg("stage weights")
+	if r.comm.Rank() != 0 {
+		return nil
+	}
+	final := newCheckpoint(r, stageAE, p, []trained{{net: ae.E}}, model.Capture(gan.G, nil), model.Capture(gan.D, nil))
+	if err := (checkpointer{dir: r.dir, stage: stageAE, log: r.log}).write(final, "final"); err != nil {
 		return err
 	}
+	r.weights[stageAE] = weightsSHA256(ae.E)
 	return r.writeAEOutputs(ae, val, cfg.ValidationCrops)
 }
 
-func restoreAE(ck *model.Checkpoint, ae *model.AE, arch model.Arch, sampler *rand.PCG) (aeRun, error) {
-	var st aeRun
-	if !ck.Arch.Equal(arch) {
-		return st, configErrorf("AE checkpoint of step %d was made for architecture %+v, the configuration asks for %+v", ck.Step, ck.Arch, arch)
+// loadBestGAN loads G and D from the GAN stage's best checkpoint (by the
+// evaluation score), or from its final one when no evaluation ran.
+func (r *runner) loadBestGAN(gan *model.GAN) error {
+	if r.comm.Rank() != 0 {
+		return nil
 	}
-	if len(ck.Nets) != 2 {
-		return st, fmt.Errorf("AE checkpoint of step %d holds %d networks, want the encoder and its best state", ck.Step, len(ck.Nets))
+	path := r.dir.path("checkpoints", stageGAN+"-best.ckpt")
+	ck, err := readCheckpoint(path)
+	if err != nil {
+		path = r.dir.path("checkpoints", stageGAN+"-final.ckpt")
+		if ck, err = readCheckpoint(path); err != nil {
+			return fmt.Errorf("AE stage needs the trained GAN: %w", err)
+		}
 	}
-	if err := ck.Nets[0].Restore(ae.E, ae.OptE); err != nil {
-		return st, err
+	if _, err := restore(ck, r.cfg.Model, []trained{{net: gan.G}, {net: gan.D}}); err != nil {
+		return err
 	}
-	st.bestE = ck.Nets[1]
-	var err error
-	if st.best, err = strconv.ParseFloat(ck.Meta["best_validation_loss"], 64); err != nil {
-		return st, fmt.Errorf("AE checkpoint of step %d: best_validation_loss: %w", ck.Step, err)
-	}
-	if st.stale, err = strconv.Atoi(ck.Meta["stale_evaluations"]); err != nil {
-		return st, fmt.Errorf("AE checkpoint of step %d: stale_evaluations: %w", ck.Step, err)
-	}
-	st.step = int(ck.Step)
-	return st, restorePCG(ck, "sampler", sampler)
+	r.log.Info().Str("file", path).Int64("step", ck.Step).Msg("AE decoder and loss from the GAN checkpoint")
+	return nil
 }
 
-// validationLoss is the mean Eq. 7 loss over the validation crops.
-func (r *runner) validationLoss(ae *model.AE, val []float32, n int) float64 {
+// share returns the part [lo, hi) of n items that rank takes of size ranks.
+func share(n, rank, size int) (lo, hi int) { return rank * n / size, (rank + 1) * n / size }
+
+// lossSum is the Eq. 7 loss summed over n crops (in inference mode).
+func (r *runner) lossSum(ae *model.AE, crops []float32, n int) float64 {
 	const chunk = 32
-	size := len(val) / n
+	size := ae.E.In.Size()
 	var sum float64
 	for done := 0; done < n; done += chunk {
 		b := min(chunk, n-done)
-		sum += ae.Loss(r.ctx, val[done*size:(done+b)*size], b) * float64(b)
+		sum += ae.Loss(r.ctx, crops[done*size:(done+b)*size], b) * float64(b)
 	}
-	return sum / float64(n)
+	return sum
 }
 
 // writeAEOutputs encodes and decodes the validation crops, writes their latent
@@ -166,19 +153,16 @@ func (r *runner) writeAEOutputs(ae *model.AE, val []float32, n int) error {
 	arch := r.cfg.Model
 	size := arch.ImageShape().Size()
 	latent := make([]float32, n*arch.Latent)
-	recon := make([]float32, 0, n*size)
 	const chunk = 32
 	for done := 0; done < n; done += chunk {
 		b := min(chunk, n-done)
-		z := latent[done*arch.Latent : (done+b)*arch.Latent]
-		ae.Encode(r.ctx, val[done*size:(done+b)*size], b, z)
-		recon = append(recon, ae.G.Forward(r.ctx, z, b, false)...)
+		ae.Encode(r.ctx, val[done*size:(done+b)*size], b, latent[done*arch.Latent:(done+b)*arch.Latent])
 	}
-	if err := writeSamples(r.dir.path("samples", "reconstructed.npy"), arch.Dim, arch.Size, recon); err != nil {
-		return err
-	}
-	if err := writeSamples(r.dir.path("samples", "validation.npy"), arch.Dim, arch.Size, val); err != nil {
-		return err
+	recon := generateFrom(r.ctx, ae.G, latent, n)
+	for name, v := range map[string][]float32{"reconstructed.npy": recon, "validation.npy": val} {
+		if err := writeSamples(r.dir.path("samples", name), arch.Dim, arch.Size, v); err != nil {
+			return err
+		}
 	}
 	if err := writeLatent(r.dir.path("samples", "latent.npy"), latent, arch.Latent); err != nil {
 		return err

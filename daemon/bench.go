@@ -47,18 +47,20 @@ func BenchStep(dim, batch, steps, threads int) (StepBench, error) {
 	if err != nil {
 		return StepBench{}, err
 	}
-	gan.LabelNoise = 0.05
-	real := make([]float32, batch*arch.ImageShape().Size())
-	for i := range real {
-		real[i] = float32(2*rng.Float64() - 1)
+	b := model.NewGANBatch(arch, batch)
+	for i := range b.Real {
+		b.Real[i] = float32(2*rng.Float64() - 1)
 	}
-	if _, err := gan.Step(ctx, real, batch, rng); err != nil { // warm-up: buffers, caches
+	for i := range batch {
+		b.Draw(i, 0.05, rng)
+	}
+	if _, err := gan.Step(ctx, b); err != nil { // warm-up: buffers, caches
 		return StepBench{}, err
 	}
 	times := make([]float64, steps)
 	for i := range times {
 		start := time.Now()
-		if _, err := gan.Step(ctx, real, batch, rng); err != nil {
+		if _, err := gan.Step(ctx, b); err != nil {
 			return StepBench{}, err
 		}
 		times[i] = time.Since(start).Seconds()

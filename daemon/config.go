@@ -6,6 +6,8 @@ package daemon
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -21,15 +23,32 @@ import (
 // Config is the whole configuration of a run, decoded from TOML. Every key is
 // documented in README.md; DefaultConfig gives the values of absent keys.
 type Config struct {
-	Seed    uint64 `toml:"seed"`    // seeds every random stream of the run
-	Threads int    `toml:"threads"` // worker threads; 0 = all cores
-	RunDir  string `toml:"run_dir"` // where the run keeps everything
+	Seed       uint64 `toml:"seed"`        // seeds every random stream of the run
+	Threads    int    `toml:"threads"`     // worker threads per rank; 0 = all cores
+	RunDir     string `toml:"run_dir"`     // where the run keeps everything
+	StatusAddr string `toml:"status_addr"` // rank 0's HTTP status endpoint; "" = off
 
-	Data  DataConfig `toml:"data"`
-	Model model.Arch `toml:"model"`
-	GAN   GANConfig  `toml:"gan"`
-	AE    AEConfig   `toml:"ae"`
-	Out   OutConfig  `toml:"output"`
+	Data  DataConfig  `toml:"data"`
+	Model model.Arch  `toml:"model"`
+	Train TrainConfig `toml:"train"`
+	GAN   GANConfig   `toml:"gan"`
+	AE    AEConfig    `toml:"ae"`
+	Out   OutConfig   `toml:"output"`
+}
+
+// TrainConfig is what both training stages share: data parallelism and the
+// handling of failed steps.
+type TrainConfig struct {
+	// SyncBatchNorm normalizes over the global batch (all ranks) instead of
+	// each rank's part.
+	SyncBatchNorm bool `toml:"sync_batchnorm"`
+	// ChecksumEvery is the number of steps between comparisons of the
+	// parameters across ranks.
+	ChecksumEvery int `toml:"checksum_every"`
+	// MaxSkippedSteps non-finite steps in a row roll the stage back to its
+	// last checkpoint; after MaxRollbacks rollbacks the run stops.
+	MaxSkippedSteps int `toml:"max_skipped_steps"`
+	MaxRollbacks    int `toml:"max_rollbacks"`
 }
 
 // DataConfig describes the dataset. Until the N-body simulator lands, the only
@@ -54,6 +73,8 @@ type GANConfig struct {
 	LabelNoise      float64 `toml:"label_noise"` // fraction of D labels flipped
 	CheckpointEvery int     `toml:"checkpoint_every"`
 	LogEvery        int     `toml:"log_every"`
+	EvalEvery       int     `toml:"eval_every"`   // steps between evaluations on test crops
+	EvalSamples     int     `toml:"eval_samples"` // generated samples (and test crops) per evaluation
 	model.AdamConfig
 }
 
@@ -80,12 +101,13 @@ type OutConfig struct {
 // DefaultConfig is a small 2D run that finishes in minutes on a laptop.
 func DefaultConfig() Config {
 	return Config{
-		Seed: 1, RunDir: "runs/default",
+		Seed: 1, RunDir: "runs/default", StatusAddr: "127.0.0.1:0",
+		Train: TrainConfig{ChecksumEvery: 100, MaxSkippedSteps: 10, MaxRollbacks: 3},
 		Data: DataConfig{Source: "lognormal", Grid: 256, TrainFields: 8, TestFields: 2,
 			Slope: -2, Sigma: 1.5, MeanDensity: 1, Transform: data.Eq1},
 		Model: model.Arch{Dim: 2, Size: 64, Latent: 100, Kernel: 5,
 			GFilters: []int{128, 64, 32, 16, 1}, DFilters: []int{16, 32, 64, 128, 256}},
-		GAN: GANConfig{Batch: 32, Steps: 1500, LabelNoise: 0.05, CheckpointEvery: 250, LogEvery: 50,
+		GAN: GANConfig{Batch: 32, Steps: 1500, LabelNoise: 0.05, CheckpointEvery: 250, LogEvery: 50, EvalEvery: 250, EvalSamples: 64,
 			AdamConfig: model.DefaultAdam()},
 		AE: AEConfig{Batch: 32, Steps: 1000, EvalEvery: 100, Patience: 5, ValidationCrops: 64,
 			CheckpointEvery: 250, LogEvery: 50, AdamConfig: model.DefaultAdam()},
@@ -186,9 +208,14 @@ func (c *Config) Validate() error {
 		}
 	}
 	for key, v := range map[string]int{"gan.checkpoint_every": c.GAN.CheckpointEvery, "gan.log_every": c.GAN.LogEvery,
-		"ae.checkpoint_every": c.AE.CheckpointEvery, "ae.log_every": c.AE.LogEvery, "ae.eval_every": c.AE.EvalEvery,
+		"gan.eval_every": c.GAN.EvalEvery, "gan.eval_samples": c.GAN.EvalSamples, "train.checksum_every": c.Train.ChecksumEvery,
+		"train.max_skipped_steps": c.Train.MaxSkippedSteps,
+		"ae.checkpoint_every":     c.AE.CheckpointEvery, "ae.log_every": c.AE.LogEvery, "ae.eval_every": c.AE.EvalEvery,
 		"ae.patience": c.AE.Patience, "ae.validation_crops": c.AE.ValidationCrops, "output.figure_panels": c.Out.FigurePanels} {
 		positive(key, v)
+	}
+	if c.Train.MaxRollbacks < 0 {
+		bad("train.max_rollbacks = %d, want ≥ 0", c.Train.MaxRollbacks)
 	}
 	if c.Out.Samples < 0 {
 		bad("output.samples = %d, want ≥ 0", c.Out.Samples)
@@ -213,4 +240,21 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// resultKeys is the configuration without the keys that do not change the
+// result of a run (threads, where it runs, how it is watched).
+func (c Config) resultKeys() Config {
+	c.Threads, c.RunDir, c.StatusAddr = 0, "", ""
+	return c
+}
+
+// hash identifies the result-changing configuration, for checkpoints.
+func (c Config) hash() string {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(c.resultKeys()); err != nil {
+		panic(err) // a Config always encodes
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:])
 }

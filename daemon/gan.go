@@ -3,126 +3,143 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"time"
 
+	"gorgonia.org/tensor"
+
+	"github.com/cosmogan/cosmogan/data"
+	"github.com/cosmogan/cosmogan/eval"
 	"github.com/cosmogan/cosmogan/model"
 )
 
-// ganStreams are the random streams of the GAN stage.
-type ganStreams struct {
-	step, sampler         *rand.PCG
-	stepRand, samplerRand *rand.Rand
-}
-
-func newGANStreams(seed uint64) ganStreams {
-	var s ganStreams
-	s.step, s.stepRand = newStream(seed, rank, "gan/step")
-	s.sampler, s.samplerRand = newStream(seed, rank, "gan/sampler")
-	return s
-}
-
-// trainGAN runs the GAN stage from its latest checkpoint (or from scratch),
-// then writes the final checkpoint, generated samples and the figure of real
-// beside generated images.
+// trainGAN runs the GAN stage: data-parallel steps with the global batch split
+// over the ranks, evaluation of generated samples against held-out test crops
+// on rank 0 every eval_every steps (the best by the combined score is kept as
+// gan-best.ckpt), then the final checkpoint, samples and figure.
 func (r *runner) trainGAN(ctx context.Context) error {
 	if err := r.loadData(); err != nil {
 		return err
 	}
 	cfg, arch := r.cfg.GAN, r.cfg.Model
-	_, initRand := newStream(r.cfg.Seed, 0, "gan/init") // rank 0's draw is every rank's start
-	gan, err := model.NewGAN(arch, cfg.AdamConfig, initRand)
+	// Every rank draws the same initial weights; rank 0's are broadcast anyway.
+	gan, err := model.NewGAN(arch, cfg.AdamConfig, newStreamFor(r.cfg.Seed, "gan/init").fixed())
 	if err != nil {
 		return &ConfigError{err}
 	}
 	gan.LabelNoise = cfg.LabelNoise
-	streams := newGANStreams(r.cfg.Seed)
-	cp := checkpointer{dir: r.dir, stage: stageGAN, log: r.log}
-	step := 0
-	if ck := cp.latest(); ck != nil {
-		if step, err = restoreGAN(ck, gan, arch, streams); err != nil {
-			return err
-		}
-		r.log.Info().Int("step", step).Msg("GAN stage resumed from checkpoint")
-	}
-	// step counts the steps done; a checkpoint records it.
-	save := func(final bool) error { return cp.save(ganCheckpoint(gan, step, streams, r.cfg), final) }
+	gan.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
+	n := cfg.Batch / r.comm.Size()
+	batch := model.NewGANBatch(arch, n)
+	size := arch.ImageShape().Size()
+	draws := newStreamFor(r.cfg.Seed, "gan/step")
+	nets := []trained{{gan.G, gan.OptG}, {gan.D, gan.OptD}}
 
-	batch := make([]float32, cfg.Batch*arch.ImageShape().Size())
-	last, lastStep := time.Now(), step
-	for step < cfg.Steps {
-		if interrupted(ctx) {
-			if err := save(false); err != nil {
-				return err
-			}
-			return ctx.Err()
-		}
-		drawBatch(r.train, batch, arch.Size, cfg.Batch, streams.samplerRand)
-		st, err := gan.Step(r.ctx, batch, cfg.Batch, streams.stepRand)
-		if err != nil {
+	var ref *eval.Reference
+	var evalZ []float32
+	if r.comm.Rank() == 0 {
+		if ref, evalZ, err = r.evalReference(arch); err != nil {
 			return err
 		}
-		step++
-		if !finite(st.LossD, st.LossG) {
-			return fmt.Errorf("GAN step %d: loss D %g, loss G %g: %w", step, st.LossD, st.LossG, errDiverged)
-		}
-		if step%cfg.LogEvery == 0 || step == cfg.Steps {
-			rate := float64((step-lastStep)*cfg.Batch) / time.Since(last).Seconds()
-			r.log.Info().Int("step", step).Int("of", cfg.Steps).Float64("loss_d", st.LossD).Float64("loss_g", st.LossG).
-				Float64("d_real", st.DReal).Float64("d_fake", st.DFake).Float64("samples_per_s", rate).Msg("gan")
-			last, lastStep = time.Now(), step
-		}
-		if step%cfg.CheckpointEvery == 0 && step < cfg.Steps {
-			if err := save(false); err != nil {
-				return err
-			}
-		}
 	}
-	if err := save(true); err != nil {
+	st := &stageRun{name: stageGAN, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
+		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: nets,
+		values: []string{"loss_d", "loss_g", "d_real", "d_fake"},
+		step: func(s, rollbacks int) ([]float64, bool, error) {
+			for i := 0; i < n; i++ {
+				rng := draws.at(rollbacks, s, r.comm.Rank()*n+i)
+				r.train[rng.IntN(len(r.train))].RandomCrop(batch.Real[i*size:(i+1)*size], arch.Size, rng)
+				batch.Draw(i, cfg.LabelNoise, rng)
+			}
+			st, err := gan.Step(r.ctx, batch)
+			return []float64{st.LossD, st.LossG, st.DReal, st.DFake}, st.SkipD || st.SkipG, err
+		},
+		evaluate: func(p *progress) error {
+			if r.comm.Rank() != 0 {
+				return nil
+			}
+			return r.evaluateGAN(gan, ref, evalZ, p, nets)
+		},
+	}
+	p, err := r.runStage(ctx, st)
+	if err != nil {
 		return err
 	}
+	r.log.Info().Str("stage", stageGAN).Str("weights_sha256", weightsSHA256(gan.G, gan.D)).Msg("stage weights")
+	if r.comm.Rank() != 0 {
+		return nil
+	}
+	if err := (checkpointer{dir: r.dir, stage: stageGAN, log: r.log}).write(newCheckpoint(r, stageGAN, p, nets), "final"); err != nil {
+		return err
+	}
+	r.weights[stageGAN] = weightsSHA256(gan.G, gan.D)
 	return r.writeGANOutputs(gan)
 }
 
-func ganCheckpoint(gan *model.GAN, step int, s ganStreams, cfg Config) *model.Checkpoint {
-	return &model.Checkpoint{Arch: gan.Arch, Stage: stageGAN, Step: int64(step),
-		Meta: map[string]string{"transform": cfg.Data.Transform.String()},
-		RNG:  map[string][]byte{"step": marshalPCG(s.step), "sampler": marshalPCG(s.sampler)},
-		Nets: []model.NetState{model.Capture(gan.G, gan.OptG), model.Capture(gan.D, gan.OptD)}}
+// evalReference draws the held-out test crops every evaluation compares
+// against, computes their statistics once, and fixes the latent vectors of
+// the generated samples, so that evaluations differ only by the weights.
+func (r *runner) evalReference(arch model.Arch) (*eval.Reference, []float32, error) {
+	n := r.cfg.GAN.EvalSamples
+	crops := make([]float32, n*arch.ImageShape().Size())
+	rng := newStreamFor(r.cfg.Seed, "gan/eval").fixed()
+	drawBatch(r.test, crops, arch.Size, n, rng)
+	set, err := evalSet(crops, arch, n, r.cfg.Data.Transform)
+	if err != nil {
+		return nil, nil, err
+	}
+	ref, err := eval.NewReference(set, eval.Options{Threads: r.team.Threads()})
+	if err != nil {
+		return nil, nil, fmt.Errorf("evaluation reference of %d test crops: %w", n, err)
+	}
+	z := make([]float32, n*arch.Latent)
+	model.SampleLatent(z, rng)
+	return ref, z, nil
 }
 
-func restoreGAN(ck *model.Checkpoint, gan *model.GAN, arch model.Arch, s ganStreams) (int, error) {
-	if !ck.Arch.Equal(arch) {
-		return 0, configErrorf("checkpoint of step %d was made for architecture %+v, the configuration asks for %+v", ck.Step, ck.Arch, arch)
+// evalSet views n samples as an evaluation set.
+func evalSet(values []float32, arch model.Arch, n int, tr data.Transform) (eval.Set, error) {
+	shape := []int{n}
+	for range arch.Dim {
+		shape = append(shape, arch.Size)
 	}
-	for _, n := range []struct {
-		net *model.Net
-		opt *model.Adam
-	}{{gan.G, gan.OptG}, {gan.D, gan.OptD}} {
-		ns, err := ck.Net(n.net.Name)
-		if err != nil {
-			return 0, err
-		}
-		if err := ns.Restore(n.net, n.opt); err != nil {
-			return 0, err
-		}
-	}
-	if err := restorePCG(ck, "step", s.step); err != nil {
-		return 0, err
-	}
-	return int(ck.Step), restorePCG(ck, "sampler", s.sampler)
+	return eval.NewSet(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(values)), tr)
 }
 
-// generate runs G in inference mode on n latent draws from rng, batch by batch.
-func generate(ctx *model.Ctx, g *model.Net, n int, rng *rand.Rand) []float32 {
+// evaluateGAN scores G's samples against the reference and keeps the best
+// weights in gan-best.ckpt.
+func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p *progress, nets []trained) error {
+	arch := r.cfg.Model
+	n := len(z) / arch.Latent
+	fake := generateFrom(r.ctx, gan.G, z, n)
+	set, err := evalSet(fake, arch, n, r.cfg.Data.Transform)
+	if err != nil {
+		return err
+	}
+	rep, err := ref.Compare(set, false)
+	if err != nil {
+		return fmt.Errorf("evaluating the generator at step %d: %w", p.Step, err)
+	}
+	d := rep.Distances
+	better := d.Score < p.Best
+	r.log.Info().Str("stage", stageGAN).Int("step", p.Step).Float64("score", d.Score).Float64("pixel_pdf", d.PixelPDF).
+		Float64("mean_density", d.MeanDensity).Float64("power_spectrum", d.PowerSpectrum).Float64("peak_counts", d.PeakCounts).
+		Bool("best", better).Msg("gan evaluation")
+	r.status.recordDistances(d)
+	if !better {
+		p.Stale++
+		return nil
+	}
+	p.Best, p.BestStep, p.Stale = d.Score, p.Step, 0
+	return (checkpointer{dir: r.dir, stage: stageGAN, log: r.log}).write(newCheckpoint(r, stageGAN, *p, nets), "best")
+}
+
+// generateFrom runs G in inference mode on the latent vectors z.
+func generateFrom(ctx *model.Ctx, g *model.Net, z []float32, n int) []float32 {
 	const chunk = 32
-	latent, size := g.In.Size(), g.Out.Size()
-	out := make([]float32, 0, n*size)
-	z := make([]float32, chunk*latent)
+	latent := g.In.Size()
+	out := make([]float32, 0, n*g.Out.Size())
 	for done := 0; done < n; done += chunk {
 		b := min(chunk, n-done)
-		model.SampleLatent(z[:b*latent], rng)
-		out = append(out, g.Forward(ctx, z, b, false)...)
+		out = append(out, g.Forward(ctx, z[done*latent:(done+b)*latent], b, false)...)
 	}
 	return out
 }
@@ -130,11 +147,12 @@ func generate(ctx *model.Ctx, g *model.Net, n int, rng *rand.Rand) []float32 {
 // writeGANOutputs writes samples/generated.npy and figures/real_vs_generated.png.
 func (r *runner) writeGANOutputs(gan *model.GAN) error {
 	arch := r.cfg.Model
-	_, rng := newStream(r.cfg.Seed, rank, "gan/samples")
-	if r.cfg.Out.Samples > 0 {
-		samples := generate(r.ctx, gan.G, r.cfg.Out.Samples, rng)
+	rng := newStreamFor(r.cfg.Seed, "gan/samples").fixed()
+	if m := r.cfg.Out.Samples; m > 0 {
+		z := make([]float32, m*arch.Latent)
+		model.SampleLatent(z, rng)
 		path := r.dir.path("samples", "generated.npy")
-		if err := writeSamples(path, arch.Dim, arch.Size, samples); err != nil {
+		if err := writeSamples(path, arch.Dim, arch.Size, generateFrom(r.ctx, gan.G, z, m)); err != nil {
 			return err
 		}
 		if err := writeJSON(r.dir.path("samples", "meta.json"), map[string]any{
@@ -143,12 +161,12 @@ func (r *runner) writeGANOutputs(gan *model.GAN) error {
 		}); err != nil {
 			return err
 		}
-		r.log.Info().Str("file", path).Int("n", r.cfg.Out.Samples).Msg("samples written")
+		r.log.Info().Str("file", path).Int("n", m).Msg("samples written")
 	}
 	n := r.cfg.Out.FigurePanels
 	real := make([]float32, n*arch.ImageShape().Size())
-	_, figRand := newStream(r.cfg.Seed, rank, "figures")
-	drawBatch(r.test, real, arch.Size, n, figRand)
-	fake := generate(r.ctx, gan.G, n, figRand)
-	return r.writeFigure("real_vs_generated.png", "test crops (top) and generated (bottom)", real, fake, n)
+	drawBatch(r.test, real, arch.Size, n, rng)
+	z := make([]float32, n*arch.Latent)
+	model.SampleLatent(z, rng)
+	return r.writeFigure("real_vs_generated.png", "test crops (top) and generated (bottom)", real, generateFrom(r.ctx, gan.G, z, n), n)
 }

@@ -32,7 +32,7 @@ func Generate(checkpoint string, n int, seed uint64, threads int, out string) (t
 	}
 	team := kernels.NewTeam(threads)
 	defer team.Close()
-	_, rng := newStream(seed, 0, "generate")
-	samples := generate(model.NewCtx(team), g, n, rng)
-	return ck.Meta["transform"], writeSamples(out, ck.Arch.Dim, ck.Arch.Size, samples)
+	z := make([]float32, n*ck.Arch.Latent)
+	model.SampleLatent(z, newStreamFor(seed, "generate").fixed())
+	return ck.Meta["transform"], writeSamples(out, ck.Arch.Dim, ck.Arch.Size, generateFrom(model.NewCtx(team), g, z, n))
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"time"
 
@@ -18,107 +17,123 @@ import (
 	"github.com/cosmogan/cosmogan/internal/atomicfile"
 	"github.com/cosmogan/cosmogan/kernels"
 	"github.com/cosmogan/cosmogan/model"
-	"github.com/cosmogan/cosmogan/sim"
+	"github.com/cosmogan/cosmogan/parallel"
 )
 
-// rank is this process's rank; data parallelism across ranks comes with the
-// parallel package, until then a run is one rank.
-const rank = 0
-
-// Run executes the run described by cfg in directory dir, or continues it if
-// dir holds an unfinished run of the same configuration: a finished stage is
-// not redone, an interrupted stage resumes from its latest checkpoint. When
-// ctx is cancelled (SIGINT, SIGTERM) the current stage writes a checkpoint and
-// Run returns ctx's error.
-func Run(ctx context.Context, cfg Config, dir string) error {
+// Run executes the run described by cfg in directory dir on every rank of
+// comm, or continues it if dir holds an unfinished run of the same
+// configuration: a finished stage is not redone, an interrupted stage resumes
+// from its latest checkpoint. When ctx is cancelled (SIGINT, SIGTERM, SIGUSR1)
+// on any rank, every rank stops after the same step, rank 0 writes a
+// checkpoint, and Run returns an error wrapping ErrStopped and ctx's error.
+func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error {
 	rd := runDir(dir)
-	if err := rd.prepare(cfg); err != nil {
+	var err error
+	if comm.Rank() == 0 {
+		err = rd.prepare(cfg)
+	}
+	if err := agreeOn(comm, err); err != nil {
 		return err
 	}
-	logFile, err := os.OpenFile(rd.path("run.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if cfg.GAN.Batch%comm.Size() != 0 || cfg.AE.Batch%comm.Size() != 0 {
+		return configErrorf("gan.batch = %d and ae.batch = %d must divide evenly over the %d ranks", cfg.GAN.Batch, cfg.AE.Batch, comm.Size())
+	}
+	logFile, err := os.OpenFile(rd.path("logs", fmt.Sprintf("rank-%d.jsonl", comm.Rank())), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
-	log := NewLogger(rank, logFile)
+	log := NewLogger(comm.Rank(), logFile)
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
-	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ctx: model.NewCtx(team)}
+	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ctx: model.NewCtx(team), comm: comm,
+		configHash: cfg.hash(), weights: map[string]string{}}
+	if comm.Rank() == 0 {
+		if r.status, err = startStatus(cfg.StatusAddr, rd); err != nil {
+			return err
+		}
+		defer r.status.close()
+		if r.status != nil {
+			log.Info().Str("addr", r.status.addr).Msg("status endpoint: /healthz /status /metrics")
+		}
+	}
 
-	st, err := rd.readState()
-	if err != nil {
+	var st runState
+	if comm.Rank() == 0 {
+		st, err = rd.readState()
+	}
+	if err := r.agree(err); err != nil {
 		return err
 	}
-	log.Info().Str("run_dir", dir).Str("stage", st.Stage).Int("threads", team.Threads()).Msg("run starting")
+	if err := broadcastJSON(comm, &st); err != nil {
+		return err
+	}
+	r.weights = st.Weights
+	if r.weights == nil {
+		r.weights = map[string]string{}
+	}
+	log.Info().Str("run_dir", dir).Str("stage", st.Stage).Int("ranks", comm.Size()).Int("threads", team.Threads()).Msg("run starting")
 	for st.Stage != stageDone {
 		start := time.Now()
+		r.status.setStage(st.Stage)
 		next, err := r.stage(ctx, st.Stage)
-		if err != nil {
+		if err := r.agree(err); err != nil {
 			return err
 		}
 		log.Info().Str("stage", st.Stage).Float64("seconds", time.Since(start).Seconds()).Msg("stage done")
-		st.Stage = next
-		if err := rd.writeState(st); err != nil {
+		st.Stage, st.Weights = next, r.weights
+		if comm.Rank() == 0 {
+			err = rd.writeState(st)
+		}
+		if err := r.agree(err); err != nil {
 			return err
 		}
 	}
+	r.status.setStage(stageDone)
 	log.Info().Str("run_dir", dir).Msg("run complete")
 	return nil
 }
 
 type runner struct {
-	cfg  Config
-	dir  runDir
-	log  zerolog.Logger
-	team *kernels.Team
-	ctx  *model.Ctx
+	cfg        Config
+	dir        runDir
+	log        zerolog.Logger
+	team       *kernels.Team
+	ctx        *model.Ctx
+	comm       parallel.Comm
+	configHash string
+	weights    map[string]string // weights_sha256 of each finished stage
+	status     *status           // rank 0's status endpoint (nil-safe)
 
 	train, test []*data.Field
 }
 
-// stage runs one stage and returns the next.
+// stage runs one stage and returns the next. Work that only rank 0 does
+// (writing the dataset, the report) is followed by the others' wait in the
+// agreement that follows every stage.
 func (r *runner) stage(ctx context.Context, name string) (string, error) {
 	switch name {
 	case stageData:
+		if r.comm.Rank() != 0 {
+			return stageGAN, nil
+		}
 		return stageGAN, r.makeData()
 	case stageGAN:
 		return stageAE, r.trainGAN(ctx)
 	case stageAE:
-		return stageDone, r.trainAE(ctx)
+		return stageReport, r.trainAE(ctx)
+	case stageReport:
+		if r.comm.Rank() != 0 {
+			return stageDone, nil
+		}
+		return stageDone, r.writeReport()
 	}
 	return "", fmt.Errorf("%s: unknown stage %q", r.dir.path("state.json"), name)
 }
 
-// makeData writes the stand-in dataset: independent lognormal fields, the
-// test fields separate from the training ones so that no test pixel is ever
-// in a training crop.
-func (r *runner) makeData() error {
-	dc := r.cfg.Data
-	dim := r.cfg.Model.Dim
-	shape := make([]int, dim)
-	for i := range shape {
-		shape[i] = dc.Grid
-	}
-	for _, set := range []struct {
-		name string
-		n    int
-	}{{"train", dc.TrainFields}, {"test", dc.TestFields}} {
-		for i := 0; i < set.n; i++ {
-			seed, _ := streamSeed(r.cfg.Seed, 0, fmt.Sprintf("data/%s/%d", set.name, i))
-			rho := sim.LognormalDensity(dim, dc.Grid, dc.Slope, dc.Sigma, dc.MeanDensity, seed)
-			dc.Transform.Forward(rho, rho)
-			path := r.dir.path("data", fmt.Sprintf("%s_%03d.npy", set.name, i))
-			if err := data.WriteNPY(path, tensor.New(tensor.WithShape(shape...), tensor.WithBacking(rho))); err != nil {
-				return err
-			}
-			r.log.Info().Str("file", path).Msg("field written")
-		}
-	}
-	meta := map[string]any{"source": dc.Source, "dim": dim, "grid": dc.Grid, "slope": dc.Slope, "sigma": dc.Sigma,
-		"mean_density": dc.MeanDensity, "transform": dc.Transform.String(), "seed": r.cfg.Seed,
-		"train_fields": dc.TrainFields, "test_fields": dc.TestFields,
-		"note": "stand-in dataset: lognormal fields from a power-law Gaussian random field, until the N-body simulator lands"}
-	return writeJSON(r.dir.path("data", "meta.json"), meta)
+// agreeOn is runner.agree before there is a runner.
+func agreeOn(comm parallel.Comm, err error) error {
+	return (&runner{comm: comm}).agree(err)
 }
 
 func writeJSON(path string, v any) error {
@@ -127,111 +142,6 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return atomicfile.WriteBytes(path, append(b, '\n'))
-}
-
-// loadData reads the fields of the data stage.
-func (r *runner) loadData() error {
-	if r.train != nil {
-		return nil
-	}
-	load := func(set string, n int) ([]*data.Field, error) {
-		var fields []*data.Field
-		for i := 0; i < n; i++ {
-			path := r.dir.path("data", fmt.Sprintf("%s_%03d.npy", set, i))
-			t, err := data.ReadNPY(path)
-			if err != nil {
-				return nil, err
-			}
-			f, err := data.FieldFromTensor(t)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
-			}
-			if f.Dim != r.cfg.Model.Dim || f.N < r.cfg.Model.Size {
-				return nil, fmt.Errorf("%s: a %dD field of side %d cannot give %dD crops of side %d", path, f.Dim, f.N, r.cfg.Model.Dim, r.cfg.Model.Size)
-			}
-			fields = append(fields, f)
-		}
-		return fields, nil
-	}
-	var err error
-	if r.train, err = load("train", r.cfg.Data.TrainFields); err != nil {
-		return err
-	}
-	r.test, err = load("test", r.cfg.Data.TestFields)
-	return err
-}
-
-// drawBatch fills dst with random crops (random field, position and symmetry).
-func drawBatch(fields []*data.Field, dst []float32, size, batch int, rng *rand.Rand) {
-	n := len(dst) / batch
-	for b := 0; b < batch; b++ {
-		fields[rng.IntN(len(fields))].RandomCrop(dst[b*n:(b+1)*n], size, rng)
-	}
-}
-
-// checkpointer saves and restores a stage's checkpoints.
-type checkpointer struct {
-	dir   runDir
-	stage string
-	log   zerolog.Logger
-}
-
-// keepCheckpoints is how many numbered checkpoints of a stage are kept.
-const keepCheckpoints = 2
-
-func (c checkpointer) save(ck *model.Checkpoint, final bool) error {
-	path := c.dir.path("checkpoints", c.stage+"-final.ckpt")
-	if !final {
-		path = c.dir.checkpointPath(c.stage, int(ck.Step))
-	}
-	if err := atomicfile.Write(path, ck.Encode); err != nil {
-		return err
-	}
-	for _, old := range c.dir.checkpoints(c.stage)[min(keepCheckpoints, len(c.dir.checkpoints(c.stage))):] {
-		os.Remove(old)
-	}
-	c.log.Info().Str("file", path).Int64("step", ck.Step).Msg("checkpoint written")
-	return nil
-}
-
-// latest returns the newest readable checkpoint of the stage, or nil. A
-// damaged one is skipped with a warning.
-func (c checkpointer) latest() *model.Checkpoint {
-	for _, path := range c.dir.checkpoints(c.stage) {
-		ck, err := readCheckpoint(path)
-		if err != nil {
-			c.log.Warn().Err(err).Str("file", path).Msg("skipping unreadable checkpoint")
-			continue
-		}
-		return ck
-	}
-	return nil
-}
-
-// ReadCheckpoint decodes the checkpoint file at path.
-func readCheckpoint(path string) (*model.Checkpoint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ck, err := model.DecodeCheckpoint(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return ck, nil
-}
-
-func marshalPCG(p *rand.PCG) []byte {
-	b, _ := p.MarshalBinary() // a PCG always marshals
-	return b
-}
-
-func restorePCG(ck *model.Checkpoint, name string, p *rand.PCG) error {
-	if err := p.UnmarshalBinary(ck.RNG[name]); err != nil {
-		return fmt.Errorf("checkpoint of stage %s, step %d: random stream %q: %w", ck.Stage, ck.Step, name, err)
-	}
-	return nil
 }
 
 func finite(vs ...float64) bool {
@@ -313,4 +223,13 @@ func (r *runner) writeFigure(name, caption string, top, bottom []float32, n int)
 	}
 	r.log.Info().Str("file", path).Msg("figure written: " + caption)
 	return nil
+}
+
+// readNPY reads a float32 array file's values.
+func readNPY(path string) ([]float32, error) {
+	t, err := data.ReadNPY(path)
+	if err != nil {
+		return nil, err
+	}
+	return t.Data().([]float32), nil
 }

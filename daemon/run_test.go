@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"image/png"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cosmogan/cosmogan/data"
 	"github.com/cosmogan/cosmogan/model"
+	"github.com/cosmogan/cosmogan/parallel"
 )
 
 func tinyConfig(t *testing.T) Config {
@@ -26,7 +28,7 @@ func tinyConfig(t *testing.T) Config {
 func TestRunWritesEveryOutput(t *testing.T) {
 	cfg := tinyConfig(t)
 	dir := t.TempDir()
-	if err := Run(context.Background(), cfg, dir); err != nil {
+	if err := Run(context.Background(), cfg, dir, parallel.Single()); err != nil {
 		t.Fatal(err)
 	}
 	gen, err := data.ReadNPY(filepath.Join(dir, "samples", "generated.npy"))
@@ -73,7 +75,7 @@ func TestRunWritesEveryOutput(t *testing.T) {
 	}
 	// A finished run is not redone: running again changes no output.
 	before, _ := os.ReadFile(filepath.Join(dir, "checkpoints", "ae-final.ckpt"))
-	if err := Run(context.Background(), cfg, dir); err != nil {
+	if err := Run(context.Background(), cfg, dir, parallel.Single()); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, "checkpoints", "ae-final.ckpt"))
@@ -113,17 +115,17 @@ func TestInterruptedRunResumesExactly(t *testing.T) {
 	cfg.GAN.CheckpointEvery = 1000 // only the interruption writes a checkpoint
 	cfg.AE.CheckpointEvery = 1000
 	whole := t.TempDir()
-	if err := Run(context.Background(), cfg, whole); err != nil {
+	if err := Run(context.Background(), cfg, whole, parallel.Single()); err != nil {
 		t.Fatal(err)
 	}
 	split := t.TempDir()
 	for _, stopAt := range []int{7, 13 + cfg.GAN.Steps - 7} {
-		err := Run(newStopAfter(stopAt), cfg, split)
+		err := Run(newStopAfter(stopAt), cfg, split, parallel.Single())
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("interrupted run returned %v, want context.Canceled", err)
 		}
 	}
-	if err := Run(context.Background(), cfg, split); err != nil {
+	if err := Run(context.Background(), cfg, split, parallel.Single()); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
@@ -159,19 +161,19 @@ func TestRunRefusesAnotherConfiguration(t *testing.T) {
 	cfg := tinyConfig(t)
 	dir := t.TempDir()
 	cfg.GAN.Steps, cfg.AE.Steps = 2, 2
-	if err := Run(context.Background(), cfg, dir); err != nil {
+	if err := Run(context.Background(), cfg, dir, parallel.Single()); err != nil {
 		t.Fatal(err)
 	}
 	other := cfg
 	other.GAN.Batch = 4
-	err := Run(context.Background(), other, dir)
+	err := Run(context.Background(), other, dir, parallel.Single())
 	var ce *ConfigError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "gan.batch = 4, was 8") {
 		t.Fatalf("error %v, want a ConfigError naming gan.batch", err)
 	}
 	other = cfg
 	other.Threads = 2 // does not change results: accepted
-	if err := Run(context.Background(), other, dir); err != nil {
+	if err := Run(context.Background(), other, dir, parallel.Single()); err != nil {
 		t.Errorf("changing only threads was refused: %v", err)
 	}
 }
@@ -180,14 +182,14 @@ func TestResumeRefusesCheckpointOfAnotherArchitecture(t *testing.T) {
 	cfg := tinyConfig(t)
 	cfg.GAN.Steps, cfg.AE.Steps = 2, 2
 	a := t.TempDir()
-	if err := Run(context.Background(), cfg, a); err != nil {
+	if err := Run(context.Background(), cfg, a, parallel.Single()); err != nil {
 		t.Fatal(err)
 	}
 	// A run of another architecture, stopped in its GAN stage …
 	cfg2 := cfg
 	cfg2.Model.DFilters = []int{4, 16}
 	b := t.TempDir()
-	if err := Run(newStopAfter(1), cfg2, b); !errors.Is(err, context.Canceled) {
+	if err := Run(newStopAfter(1), cfg2, b, parallel.Single()); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	// … given the first run's checkpoint.
@@ -195,7 +197,7 @@ func TestResumeRefusesCheckpointOfAnotherArchitecture(t *testing.T) {
 	if err := os.WriteFile(runDir(b).checkpointPath(stageGAN, 99), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Run(context.Background(), cfg2, b)
+	err := Run(context.Background(), cfg2, b, parallel.Single())
 	var ce *ConfigError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "architecture") {
 		t.Fatalf("error %v, want a ConfigError about the architecture", err)
@@ -206,7 +208,7 @@ func TestCorruptCheckpointFallsBackToThePreviousOne(t *testing.T) {
 	cfg := tinyConfig(t)
 	cfg.GAN.CheckpointEvery = 5
 	dir := t.TempDir()
-	if err := Run(newStopAfter(12), cfg, dir); !errors.Is(err, context.Canceled) {
+	if err := Run(newStopAfter(12), cfg, dir, parallel.Single()); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	cps := runDir(dir).checkpoints(stageGAN)
@@ -220,7 +222,7 @@ func TestCorruptCheckpointFallsBackToThePreviousOne(t *testing.T) {
 	if latest == nil || latest.Step != 10 {
 		t.Fatalf("latest usable checkpoint %+v, want the one of step 10", latest)
 	}
-	if err := Run(context.Background(), cfg, dir); err != nil {
+	if err := Run(context.Background(), cfg, dir, parallel.Single()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -229,7 +231,7 @@ func TestGenerate(t *testing.T) {
 	cfg := tinyConfig(t)
 	cfg.GAN.Steps, cfg.AE.Steps = 2, 2
 	dir := t.TempDir()
-	if err := Run(context.Background(), cfg, dir); err != nil {
+	if err := Run(context.Background(), cfg, dir, parallel.Single()); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "g.npy")
@@ -264,7 +266,7 @@ func TestRun3D(t *testing.T) {
 	cfg.Data.Grid, cfg.Data.Transform = 16, data.Eq2
 	cfg.GAN.Steps, cfg.AE.Steps = 3, 3
 	dir := t.TempDir()
-	if err := Run(context.Background(), cfg, dir); err != nil {
+	if err := Run(context.Background(), cfg, dir, parallel.Single()); err != nil {
 		t.Fatal(err)
 	}
 	gen, err := data.ReadNPY(filepath.Join(dir, "samples", "generated.npy"))
@@ -274,4 +276,24 @@ func TestRun3D(t *testing.T) {
 	if s := gen.Shape(); len(s) != 4 || s[0] != cfg.Out.Samples || s[3] != 8 {
 		t.Errorf("generated.npy has shape %v, want (%d, 8, 8, 8)", s, cfg.Out.Samples)
 	}
+}
+
+// loggedWeights returns the last weights_sha256 a log records for a stage.
+func loggedWeights(t *testing.T, path, stage string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for _, line := range strings.Split(string(b), "\n") {
+		var l struct {
+			Stage   string `json:"stage"`
+			Weights string `json:"weights_sha256"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Stage == stage && l.Weights != "" {
+			last = l.Weights
+		}
+	}
+	return last
 }

@@ -19,23 +19,27 @@ import (
 // A run directory holds everything of one run:
 //
 //	config.toml        the configuration the run was started with (frozen)
-//	state.json         the stage reached
-//	run.log            the log, JSON lines
+//	state.json         the stage reached, the weights_sha256 of finished stages
+//	logs/rank-N.jsonl  each rank's log, JSON lines
+//	status.addr        the address of rank 0's status endpoint
 //	data/              the dataset: train_NNN.npy, test_NNN.npy, meta.json
-//	checkpoints/       gan-STEP.ckpt (the last two), gan-final.ckpt, ae-…
-//	samples/           generated.npy, reconstructed.npy, latent.npy, meta.json
+//	checkpoints/       gan-STEP.ckpt (the last two), gan-best.ckpt, gan-final.ckpt, ae-…
+//	samples/           generated.npy, validation.npy, reconstructed.npy, latent.npy, meta.json
 //	figures/           real_vs_generated.png, ae_reconstruction.png
+//	report/            gan/ and ae/ evaluation reports, losses.png, report.html
 
 // Stages, in order.
 const (
-	stageData = "data"
-	stageGAN  = "gan"
-	stageAE   = "ae"
-	stageDone = "done"
+	stageData   = "data"
+	stageGAN    = "gan"
+	stageAE     = "ae"
+	stageReport = "report"
+	stageDone   = "done"
 )
 
 type runState struct {
-	Stage string `json:"stage"`
+	Stage   string            `json:"stage"`
+	Weights map[string]string `json:"weights_sha256,omitempty"` // per finished training stage
 }
 
 type runDir string
@@ -72,7 +76,7 @@ func (d runDir) writeState(s runState) error {
 // configuration it was made with. Keys that do not change the result
 // (threads, run_dir) may differ.
 func (d runDir) prepare(cfg Config) error {
-	for _, sub := range []string{"data", "checkpoints", "samples", "figures"} {
+	for _, sub := range []string{"data", "checkpoints", "samples", "figures", "logs", "report"} {
 		if err := os.MkdirAll(d.path(sub), 0o755); err != nil {
 			return err
 		}
@@ -100,10 +104,9 @@ func (d runDir) prepare(cfg Config) error {
 }
 
 // configDiff lists the keys whose values differ between a and b, ignoring
-// threads and run_dir.
+// those that do not change results.
 func configDiff(a, b Config) []string {
-	a.Threads, b.Threads, a.RunDir, b.RunDir = 0, 0, "", ""
-	fa, fb := flatten(a), flatten(b)
+	fa, fb := flatten(a.resultKeys()), flatten(b.resultKeys())
 	var diff []string
 	for k, va := range fa {
 		if vb := fb[k]; vb != va {

@@ -137,7 +137,7 @@ func NewDiscriminator(a Arch) (*Net, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	return NewNet("D", a.ImageShape(), append(a.convStack(), &Dense{Out: 1})...)
+	return NewNet("D", a.ImageShape(), append(a.convStack(), &Dense{Out: 1, Bias: true})...)
 }
 
 // NewEncoder builds E, whose output is a latent vector per sample.
@@ -145,7 +145,7 @@ func NewEncoder(a Arch) (*Net, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	return NewNet("E", a.ImageShape(), append(a.convStack(), &Dense{Out: a.Latent})...)
+	return NewNet("E", a.ImageShape(), append(a.convStack(), &Dense{Out: a.Latent, Bias: true})...)
 }
 
 // TruncatedDiscriminator returns TD, the view of D without its last layer.

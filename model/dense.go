@@ -8,9 +8,12 @@ import (
 )
 
 // Dense is a fully connected layer y = W·x + b on the flattened input, with W
-// stored (out × in) as PyTorch's Linear does.
+// stored (out × in) as PyTorch's Linear does. As for Conv, a layer followed
+// by batch norm leaves Bias off: the normalization subtracts it again, so its
+// true gradient is zero and Adam would only chase rounding noise with it.
 type Dense struct {
-	Out int
+	Out  int
+	Bias bool
 
 	weights
 	in    int
@@ -24,7 +27,7 @@ func (l *Dense) Setup(in Shape) (Shape, int, int, error) {
 		return Shape{}, 0, 0, fmt.Errorf("dense layer: output size %d, want > 0", l.Out)
 	}
 	l.in = in.Size()
-	return Shape{C: l.Out, Spatial: [3]int{1, 1, 1}}, l.size(l.Out*l.in, l.Out, true), 0, nil
+	return Shape{C: l.Out, Spatial: [3]int{1, 1, 1}}, l.size(l.Out*l.in, l.Out, l.Bias), 0, nil
 }
 
 func (l *Dense) Bind(params, grads, _ []float32) { l.bind(params, grads, l.Out*l.in) }
@@ -46,7 +49,7 @@ func (l *Dense) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 func (l *Dense) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
 	if paramGrads {
 		kernels.Sgemm(ctx.Team, true, false, l.Out, l.in, l.batch, 1, dy, l.Out, l.x, l.in, 1, l.dw, l.in)
-		for b := 0; b < l.batch; b++ {
+		for b := 0; l.Bias && b < l.batch; b++ {
 			for i, v := range dy[b*l.Out : (b+1)*l.Out] {
 				l.db[i] += v
 			}

@@ -108,7 +108,7 @@ func TestLayerGradients(t *testing.T) {
 		train bool
 		h     float64
 	}{
-		{"dense", flat(7), func() Layer { return &Dense{Out: 5} }, true, 1e-2},
+		{"dense", flat(7), func() Layer { return &Dense{Out: 5, Bias: true} }, true, 1e-2},
 		{"conv2d k5 s2", sq(3, 8), func() Layer { return &Conv{Dim: 2, Out: 4, Kernel: 5, Stride: 2, Pad: 2, Bias: true} }, true, 1e-2},
 		{"conv2d k3 s1 odd", sq(2, 7), func() Layer { return &Conv{Dim: 2, Out: 3, Kernel: 3, Stride: 1, Pad: 1, Bias: true} }, true, 1e-2},
 		{"conv3d k4 s2", cube(2, 6), func() Layer { return &Conv{Dim: 3, Out: 3, Kernel: 4, Stride: 2, Pad: 1, Bias: true} }, true, 1e-2},

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/cosmogan/cosmogan/kernels"
@@ -11,15 +12,25 @@ import (
 // uses the batch statistics and updates the running ones; in inference mode
 // (and for frozen networks) it uses the running statistics. Parameters: γ then
 // β; state: running mean then running variance.
+//
+// With Sync set, the batch statistics (and, backward, the sums the input
+// gradient needs) are summed over the data-parallel ranks: synchronized batch
+// norm, which normalizes every rank's samples as one global batch would.
+// Without it each rank normalizes its own part, as PyTorch's DDP does.
 type BatchNorm struct {
+	Sync Sync
+
 	c, p            int
 	gamma, beta     []float32
 	dGamma, dBeta   []float32
 	runMean, runVar []float32
 	batch           int
+	n               float64 // values per channel behind the statistics (all ranks)
 	train           bool
 	y, xhat, dx     []float32
+	sums            []float64 // 2c per-channel sums, forward and backward
 	mean, invStd    []float32
+	k0, k1, k2      []float32 // backward coefficients
 }
 
 const (
@@ -29,7 +40,9 @@ const (
 
 func (l *BatchNorm) Setup(in Shape) (Shape, int, int, error) {
 	l.c, l.p = in.C, in.Volume()
+	l.sums = make([]float64, 2*l.c)
 	l.mean, l.invStd = make([]float32, l.c), make([]float32, l.c)
+	l.k0, l.k1, l.k2 = make([]float32, l.c), make([]float32, l.c), make([]float32, l.c)
 	return in, 2 * l.c, 2 * l.c, nil
 }
 
@@ -50,27 +63,78 @@ func (l *BatchNorm) Init(rng *rand.Rand) {
 	}
 }
 
+// sumOverRanks adds up the per-channel sums of every rank.
+func (l *BatchNorm) sumOverRanks() {
+	if l.Sync != nil && l.Sync.Size() > 1 {
+		if err := l.Sync.AllReduceSum64(l.sums); err != nil {
+			panic(err) // a broken communicator leaves no way to continue the step
+		}
+	}
+}
+
+func (l *BatchNorm) ranks() int {
+	if l.Sync == nil {
+		return 1
+	}
+	return l.Sync.Size()
+}
+
 func (l *BatchNorm) Forward(ctx *Ctx, x []float32, batch int, train bool) []float32 {
 	l.batch, l.train = batch, train
-	n := batch * l.c * l.p
-	y, xhat := grow(&l.y, n), grow(&l.xhat, n)
+	size := batch * l.c * l.p
+	y, xhat := grow(&l.y, size), grow(&l.xhat, size)
 	if train {
-		kernels.BatchNormTrain(ctx.Team, batch, l.c, l.p, x, l.gamma, l.beta, y, xhat, l.mean, l.invStd, l.runMean, l.runVar, bnMomentum, bnEps)
+		kernels.BatchNormSums(ctx.Team, batch, l.c, l.p, x, l.sums)
+		l.sumOverRanks()
+		l.n = float64(batch * l.p * l.ranks())
+		for ch := range l.c {
+			mean := l.sums[ch] / l.n
+			variance := max(l.sums[l.c+ch]/l.n-mean*mean, 0)
+			l.mean[ch], l.invStd[ch] = float32(mean), float32(1/math.Sqrt(variance+bnEps))
+			unbiased := variance
+			if l.n > 1 {
+				unbiased = variance * l.n / (l.n - 1)
+			}
+			l.runMean[ch] = float32((1-bnMomentum)*float64(l.runMean[ch]) + bnMomentum*mean)
+			l.runVar[ch] = float32((1-bnMomentum)*float64(l.runVar[ch]) + bnMomentum*unbiased)
+		}
 	} else {
-		kernels.BatchNormInfer(ctx.Team, batch, l.c, l.p, x, l.gamma, l.beta, y, xhat, l.runMean, l.runVar, bnEps)
+		for ch := range l.c {
+			l.mean[ch], l.invStd[ch] = l.runMean[ch], float32(1/math.Sqrt(float64(l.runVar[ch])+bnEps))
+		}
 	}
+	kernels.BatchNormApply(ctx.Team, batch, l.c, l.p, x, l.mean, l.invStd, l.gamma, l.beta, xhat, y)
 	return y
 }
 
+// Backward: dβ = Σdy, dγ = Σdy·x̂; in training mode the statistics depend on
+// x, so dx = γ·invStd·(dy − Σdy/n − x̂·Σdy·x̂/n) with the sums over the whole
+// (synchronized) batch; in inference mode dx = γ·invStd·dy.
 func (l *BatchNorm) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
-	var dx, dg, db []float32
-	if needDx {
-		dx = grow(&l.dx, l.batch*l.c*l.p)
-	}
+	kernels.BatchNormGradSums(ctx.Team, l.batch, l.c, l.p, dy, l.xhat, l.sums)
 	if paramGrads {
-		dg, db = l.dGamma, l.dBeta
+		// Parameter gradients stay per rank; the step averages them.
+		for ch := range l.c {
+			l.dBeta[ch] += float32(l.sums[ch])
+			l.dGamma[ch] += float32(l.sums[l.c+ch])
+		}
 	}
-	kernels.BatchNormBackward(ctx.Team, l.train, l.batch, l.c, l.p, dy, l.xhat, l.gamma, l.invStd, l.runVar, dx, dg, db, bnEps)
+	if !needDx {
+		return nil
+	}
+	if l.train {
+		l.sumOverRanks()
+	}
+	for ch := range l.c {
+		k := l.gamma[ch] * l.invStd[ch]
+		l.k1[ch], l.k0[ch], l.k2[ch] = k, 0, 0
+		if l.train {
+			l.k0[ch] = float32(float64(k) * l.sums[ch] / l.n)
+			l.k2[ch] = float32(float64(k) * l.sums[l.c+ch] / l.n)
+		}
+	}
+	dx := grow(&l.dx, l.batch*l.c*l.p)
+	kernels.BatchNormBackwardData(ctx.Team, l.batch, l.c, l.p, dy, l.xhat, l.k0, l.k1, l.k2, dx)
 	return dx
 }
 

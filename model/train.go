@@ -18,14 +18,40 @@ type GAN struct {
 	OptG, OptD *Adam
 	// LabelNoise is the probability that a label of the D loss is flipped.
 	LabelNoise float64
+	// Sync averages the gradients over data-parallel ranks before each
+	// update; nil for one rank. See SetSync.
+	Sync Sync
 
-	z, labels, dLogits []float32
+	ones, dLogits []float32
 }
 
-// StepStats are the losses of one GAN step and D's mean outputs.
+// StepStats are the losses of one GAN step on this rank's part of the batch,
+// D's mean outputs, and whether an update was skipped because some rank's
+// gradients were not finite.
 type StepStats struct {
 	LossD, LossG float64
 	DReal, DFake float64 // mean σ(D(x)) on the real and generated batch
+	SkipD, SkipG bool
+}
+
+// SetSync makes the steps average gradients over the ranks of s, and, with
+// syncBatchNorm, makes every batch norm of G and D normalize over the global
+// batch.
+func (m *GAN) SetSync(s Sync, syncBatchNorm bool) {
+	m.Sync = s
+	if syncBatchNorm {
+		syncNorms(s, m.G, m.D)
+	}
+}
+
+func syncNorms(s Sync, nets ...*Net) {
+	for _, n := range nets {
+		for _, l := range n.Layers {
+			if bn, ok := l.(*BatchNorm); ok {
+				bn.Sync = s
+			}
+		}
+	}
 }
 
 // NewGAN builds G and D for arch, initialized from rng.
@@ -50,29 +76,62 @@ func SampleLatent(z []float32, rng *rand.Rand) {
 	}
 }
 
-// Step performs one GAN training step on a real batch (batch × image size):
-// one D update on the real batch and a generated one, then one G update that
-// reuses the same generated batch.
-func (m *GAN) Step(ctx *Ctx, real []float32, batch int, rng *rand.Rand) (StepStats, error) {
-	if len(real) < batch*m.D.In.Size() || batch < 1 {
-		return StepStats{}, fmt.Errorf("GAN step: batch %d of %d values, have %d values", batch, m.D.In.Size(), len(real))
-	}
-	z := grow(&m.z, batch*m.Arch.Latent)
-	SampleLatent(z, rng)
-	fake := m.G.Forward(ctx, z, batch, true)
+// GANBatch is the input of one GAN step on this rank: N real samples, N latent
+// vectors and the labels of the D loss (1 for real, 0 for generated, some
+// flipped: see NoisyLabels). The caller draws them, so that it decides which
+// random stream each sample comes from.
+type GANBatch struct {
+	N                               int
+	Real, Z, RealLabels, FakeLabels []float32
+}
 
-	realLabels, fakeLabels := grow(&m.labels, 2*batch)[:batch], m.labels[batch:2*batch]
-	NoisyLabels(realLabels, 1, m.LabelNoise, rng)
-	NoisyLabels(fakeLabels, 0, m.LabelNoise, rng)
+// NewGANBatch allocates a batch of n samples for arch.
+func NewGANBatch(arch Arch, n int) *GANBatch {
+	return &GANBatch{N: n, Real: make([]float32, n*arch.ImageShape().Size()), Z: make([]float32, n*arch.Latent),
+		RealLabels: make([]float32, n), FakeLabels: make([]float32, n)}
+}
+
+// Draw fills Z and the labels of sample i from rng: the latent vector, then
+// the real and the fake label with label noise frac.
+func (b *GANBatch) Draw(i int, frac float64, rng *rand.Rand) {
+	latent := len(b.Z) / b.N
+	SampleLatent(b.Z[i*latent:(i+1)*latent], rng)
+	NoisyLabels(b.RealLabels[i:i+1], 1, frac, rng)
+	NoisyLabels(b.FakeLabels[i:i+1], 0, frac, rng)
+}
+
+// Step performs one GAN training step on a batch (this rank's part of the
+// global batch): one D update on the real samples and generated ones, then
+// one G update that reuses the same generated samples. An update whose
+// averaged gradients are not finite is skipped on every rank.
+func (m *GAN) Step(ctx *Ctx, b *GANBatch) (StepStats, error) {
+	if b.N < 1 || len(b.Real) < b.N*m.D.In.Size() || len(b.Z) < b.N*m.Arch.Latent {
+		return StepStats{}, fmt.Errorf("GAN step: batch of %d samples with %d real and %d latent values", b.N, len(b.Real), len(b.Z))
+	}
+	fake := m.G.Forward(ctx, b.Z, b.N, true)
 	m.D.ZeroGrads()
 	var st StepStats
-	st.LossD, st.DReal, st.DFake = m.DiscriminatorGrads(ctx, real, fake, realLabels, fakeLabels, batch)
-	m.OptD.Update(ctx.Team, m.D.Params, m.D.Grads)
+	st.LossD, st.DReal, st.DFake = m.DiscriminatorGrads(ctx, b.Real, fake, b.RealLabels, b.FakeLabels, b.N)
+	var err error
+	if st.SkipD, err = update(ctx, m.Sync, m.D, m.OptD); err != nil {
+		return st, err
+	}
 
 	m.G.ZeroGrads()
-	st.LossG = m.GeneratorGrads(ctx, fake, batch)
-	m.OptG.Update(ctx.Team, m.G.Params, m.G.Grads)
-	return st, nil
+	st.LossG = m.GeneratorGrads(ctx, fake, b.N)
+	st.SkipG, err = update(ctx, m.Sync, m.G, m.OptG)
+	return st, err
+}
+
+// update averages n's gradients over the ranks and applies them, unless they
+// are not finite: then it reports the step skipped.
+func update(ctx *Ctx, s Sync, n *Net, opt *Adam) (skipped bool, err error) {
+	finite, err := averageGradients(s, n.Grads)
+	if err != nil || !finite {
+		return !finite, err
+	}
+	opt.Update(ctx.Team, n.Params, n.Grads)
+	return false, nil
 }
 
 // DiscriminatorGrads adds to D.Grads the gradient of the D loss of Eq. 4,
@@ -97,7 +156,7 @@ func (m *GAN) DiscriminatorGrads(ctx *Ctx, real, fake, realLabels, fakeLabels []
 // gradients are not touched.
 func (m *GAN) GeneratorGrads(ctx *Ctx, fake []float32, batch int) float64 {
 	dl := grow(&m.dLogits, batch)
-	ones := grow(&m.labels, 2*batch)[:batch]
+	ones := grow(&m.ones, batch)
 	for i := range ones {
 		ones[i] = 1
 	}
@@ -124,6 +183,8 @@ func meanSigmoid(logits []float32) float64 {
 type AE struct {
 	E, G, TD *Net
 	OptE     *Adam
+	// Sync averages E's gradients over data-parallel ranks; nil for one rank.
+	Sync Sync
 
 	target, dFeat []float32
 }
@@ -138,12 +199,23 @@ func NewAE(arch Arch, g, d *Net, opt AdamConfig, rng *rand.Rand) (*AE, error) {
 	return &AE{E: e, G: g, TD: TruncatedDiscriminator(d), OptE: NewAdam(opt, len(e.Params))}, nil
 }
 
-// Step performs one encoder update on a batch and returns the loss.
-func (a *AE) Step(ctx *Ctx, x []float32, batch int) float64 {
+// SetSync makes the steps average E's gradients over the ranks of s and,
+// with syncBatchNorm, E's batch norms normalize over the global batch (G and
+// TD are frozen and use running statistics).
+func (a *AE) SetSync(s Sync, syncBatchNorm bool) {
+	a.Sync = s
+	if syncBatchNorm {
+		syncNorms(s, a.E)
+	}
+}
+
+// Step performs one encoder update on a batch and returns this rank's loss
+// and whether the update was skipped for non-finite gradients.
+func (a *AE) Step(ctx *Ctx, x []float32, batch int) (loss float64, skipped bool, err error) {
 	a.E.ZeroGrads()
-	loss := a.Grads(ctx, x, batch)
-	a.OptE.Update(ctx.Team, a.E.Params, a.E.Grads)
-	return loss
+	loss = a.Grads(ctx, x, batch)
+	skipped, err = update(ctx, a.Sync, a.E, a.OptE)
+	return loss, skipped, err
 }
 
 // Grads adds to E.Grads the gradient of ‖TD(x) − TD(G(E(x)))‖² (mean over

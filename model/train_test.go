@@ -22,12 +22,13 @@ func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	gan.LabelNoise = 0.1
 	batch := 4
-	real := make([]float32, batch*arch.ImageShape().Size())
+	b := NewGANBatch(arch, batch)
+	real := b.Real
 	for i := 0; i < steps; i++ {
 		randomize(rng, real, 0, 0.5)
-		if _, err := gan.Step(ctx, real, batch, rng); err != nil {
+		drawAll(b, 0.1, rng)
+		if _, err := gan.Step(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -37,7 +38,9 @@ func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) 
 	}
 	for i := 0; i < steps; i++ {
 		randomize(rng, real, 0, 0.5)
-		ae.Step(ctx, real, batch)
+		if _, _, err := ae.Step(ctx, real, batch); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return gan.G.Params, gan.D.Params, ae.E.Params
 }
@@ -74,13 +77,15 @@ func TestTrainingLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := 8
-	real := make([]float32, batch*arch.ImageShape().Size())
+	b := NewGANBatch(arch, batch)
+	real := b.Real
 	for i := range real {
 		real[i] = 0.8
 	}
 	var first, last StepStats
 	for i := 0; i < 30; i++ {
-		st, err := gan.Step(ctx, real, batch, rng)
+		drawAll(b, 0, rng)
+		st, err := gan.Step(ctx, b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,14 +122,15 @@ func TestStepAllocatesNothingOnceWarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := 4
-	real := make([]float32, batch*arch.ImageShape().Size())
+	b := NewGANBatch(arch, batch)
 	ae, err := NewAE(arch, gan.G, gan.D, DefaultAdam(), rng)
 	if err != nil {
 		t.Fatal(err)
 	}
 	step := func() {
-		gan.Step(ctx, real, batch, rng)
-		ae.Step(ctx, real, batch)
+		drawAll(b, 0.1, rng)
+		gan.Step(ctx, b)
+		ae.Step(ctx, b.Real, batch)
 	}
 	step()
 	if n := testing.AllocsPerRun(5, step); n != 0 {
@@ -198,5 +204,11 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	}
 	if err := sd.Restore(d3, nil); err == nil {
 		t.Error("restoring a D of another architecture succeeded")
+	}
+}
+
+func drawAll(b *GANBatch, noise float64, rng *rand.Rand) {
+	for i := 0; i < b.N; i++ {
+		b.Draw(i, noise, rng)
 	}
 }

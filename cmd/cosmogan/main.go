@@ -16,6 +16,7 @@ import (
 
 	"github.com/cosmogan/cosmogan/daemon"
 	"github.com/cosmogan/cosmogan/data"
+	"github.com/cosmogan/cosmogan/parallel"
 )
 
 // A command is one subcommand: its flags are declared in setup and run after
@@ -116,11 +117,22 @@ func runCmd(fs *flag.FlagSet) func() error {
 		if *runDir != "" {
 			dir = *runDir
 		}
+		comm, err := parallel.World()
+		if err != nil {
+			return err
+		}
 		// SIGTERM and SIGINT (a job's end or ^C) and SIGUSR1 (Slurm's
 		// warning before the time limit) make the run checkpoint and stop.
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
 		defer stop()
-		return daemon.Run(ctx, cfg, dir)
+		err = daemon.Run(ctx, cfg, dir, comm)
+		if err != nil && comm.Size() > 1 && !errors.Is(err, daemon.ErrStopped) {
+			// The other ranks may wait in a collective this one left: end them.
+			fmt.Fprintf(os.Stderr, "cosmogan run: rank %d: %v\n", comm.Rank(), err)
+			comm.Abort(1)
+		}
+		comm.Close()
+		return err
 	}
 }
 

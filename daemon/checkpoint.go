@@ -1,0 +1,217 @@
+package daemon
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"os"
+
+	"github.com/rs/zerolog"
+
+	"github.com/cosmogan/cosmogan/internal/atomicfile"
+	"github.com/cosmogan/cosmogan/model"
+	"github.com/cosmogan/cosmogan/parallel"
+)
+
+// progress is the state of a stage beyond its networks, saved in every
+// checkpoint (as JSON in its metadata) and broadcast on resume.
+type progress struct {
+	Step      int     `json:"step"`      // steps done
+	Rollbacks int     `json:"rollbacks"` // rollbacks after non-finite gradients so far
+	Best      float64 `json:"best"`      // best evaluation so far (GAN score, AE validation loss; lower is better), MaxFloat64 before the first
+	BestStep  int     `json:"best_step"`
+	Stale     int     `json:"stale"` // evaluations since the best
+	WorldSize int     `json:"world_size"`
+}
+
+// trained is a network trained in a stage, with its optimizer.
+type trained struct {
+	net *model.Net
+	opt *model.Adam
+}
+
+// checkpointer writes and reads the checkpoints of one stage. Only rank 0
+// writes; readers are rank 0 too, which then broadcasts.
+type checkpointer struct {
+	dir   runDir
+	stage string
+	log   zerolog.Logger
+}
+
+// keepCheckpoints is how many numbered checkpoints of a stage are kept.
+const keepCheckpoints = 2
+
+// write saves ck as the numbered checkpoint of its step, or under name (a
+// "final" or "best" checkpoint), and drops numbered ones beyond the last two.
+func (c checkpointer) write(ck *model.Checkpoint, name string) error {
+	path := c.dir.checkpointPath(c.stage, int(ck.Step))
+	if name != "" {
+		path = c.dir.path("checkpoints", c.stage+"-"+name+".ckpt")
+	}
+	if err := atomicfile.Write(path, ck.Encode); err != nil {
+		return err
+	}
+	all := c.dir.checkpoints(c.stage)
+	for _, old := range all[min(keepCheckpoints, len(all)):] {
+		os.Remove(old)
+	}
+	c.log.Info().Str("file", path).Int64("step", ck.Step).Msg("checkpoint written")
+	return nil
+}
+
+// latest returns the newest readable numbered checkpoint of the stage, or
+// nil. A damaged one is skipped with a warning: the previous one is used.
+func (c checkpointer) latest() *model.Checkpoint {
+	for _, path := range c.dir.checkpoints(c.stage) {
+		ck, err := readCheckpoint(path)
+		if err != nil {
+			c.log.Warn().Err(err).Str("file", path).Msg("checkpoint damaged: falling back to the previous one")
+			continue
+		}
+		return ck
+	}
+	return nil
+}
+
+// readCheckpoint decodes the checkpoint file at path.
+func readCheckpoint(path string) (*model.Checkpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ck, err := model.DecodeCheckpoint(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ck, nil
+}
+
+// newCheckpoint captures the stage: the trained networks with their moments,
+// then the extra networks (saved without).
+func newCheckpoint(r *runner, stage string, p progress, nets []trained, extra ...model.NetState) *model.Checkpoint {
+	pj, _ := json.Marshal(p) // a progress always marshals
+	ck := &model.Checkpoint{Arch: r.cfg.Model, Stage: stage, Step: int64(p.Step),
+		Meta: map[string]string{"progress": string(pj), "transform": r.cfg.Data.Transform.String(),
+			"config_sha256": r.configHash, "world_size": fmt.Sprint(r.comm.Size())}}
+	for _, t := range nets {
+		ck.Nets = append(ck.Nets, model.Capture(t.net, t.opt))
+	}
+	ck.Nets = append(ck.Nets, extra...)
+	return ck
+}
+
+// restore loads the trained networks and the progress from ck (on rank 0).
+func restore(ck *model.Checkpoint, arch model.Arch, nets []trained) (progress, error) {
+	var p progress
+	if !ck.Arch.Equal(arch) {
+		return p, configErrorf("checkpoint of stage %s, step %d was made for architecture %+v, the configuration asks for %+v", ck.Stage, ck.Step, ck.Arch, arch)
+	}
+	if err := json.Unmarshal([]byte(ck.Meta["progress"]), &p); err != nil {
+		return p, fmt.Errorf("checkpoint of stage %s, step %d: progress: %v", ck.Stage, ck.Step, err)
+	}
+	for _, t := range nets {
+		ns, err := ck.Net(t.net.Name)
+		if err != nil {
+			return p, err
+		}
+		if err := ns.Restore(t.net, t.opt); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// broadcastNets copies rank 0's parameters, state and optimizer moments to
+// every rank, so all ranks start (and resume) from the same point.
+func broadcastNets(comm parallel.Comm, nets []trained) error {
+	for _, t := range nets {
+		bufs := [][]float32{t.net.Params, t.net.State}
+		if t.opt != nil {
+			bufs = append(bufs, t.opt.M, t.opt.V)
+		}
+		for _, b := range bufs {
+			if err := comm.Broadcast(b, 0); err != nil {
+				return err
+			}
+		}
+		if t.opt != nil {
+			step := []float64{float64(t.opt.Step)}
+			if err := broadcast64(comm, step); err != nil {
+				return err
+			}
+			t.opt.Step = int(step[0])
+		}
+	}
+	return nil
+}
+
+// broadcast64 copies rank 0's values to every rank (through a sum in which
+// the other ranks contribute zeros).
+func broadcast64(comm parallel.Comm, v []float64) error {
+	if comm.Rank() != 0 {
+		clear(v)
+	}
+	return comm.AllReduceSum64(v)
+}
+
+// broadcastJSON copies rank 0's v to every rank.
+func broadcastJSON(comm parallel.Comm, v any) error {
+	var b []byte
+	if comm.Rank() == 0 {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			return err
+		}
+	}
+	n := []float64{float64(len(b))}
+	if err := broadcast64(comm, n); err != nil {
+		return err
+	}
+	if comm.Rank() != 0 {
+		b = make([]byte, int(n[0]))
+	}
+	if err := comm.BroadcastBytes(b, 0); err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// weightsSHA256 is the SHA-256 of the parameters and state of the networks:
+// the fingerprint of a stage's result that runs compare.
+func weightsSHA256(nets ...*model.Net) string {
+	h := sha256.New()
+	for _, n := range nets {
+		for _, b := range [][]float32{n.Params, n.State} {
+			writeFloatBits(h, b)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// crc is a cheap fingerprint of the parameters and state, for the periodic
+// comparison across ranks.
+func crc(nets []trained) uint32 {
+	h := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	for _, t := range nets {
+		writeFloatBits(h, t.net.Params)
+		writeFloatBits(h, t.net.State)
+	}
+	return h.Sum32()
+}
+
+func writeFloatBits(w interface{ Write([]byte) (int, error) }, s []float32) {
+	var buf [4096]byte
+	for len(s) > 0 {
+		n := min(len(s), len(buf)/4)
+		for i, v := range s[:n] {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+		}
+		w.Write(buf[:4*n])
+		s = s[n:]
+	}
+}

@@ -1,0 +1,252 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/cosmogan/cosmogan/model"
+)
+
+// stageRun is a training stage as the loop drives it. The GAN and AE stages
+// differ only in these fields.
+type stageRun struct {
+	name            string
+	steps           int
+	batch           int // global batch
+	checkpointEvery int
+	logEvery        int
+	evalEvery       int
+	nets            []trained // networks trained by the stage
+	// step runs training step s on this rank's part of the batch and returns
+	// the values to average over ranks for the log, named by values, and
+	// whether the update was skipped for non-finite gradients.
+	step   func(s, rollbacks int) (vals []float64, skipped bool, err error)
+	values []string
+	// evaluate runs every evalEvery steps and at the end, on every rank, and
+	// updates the progress (best, stale); may be nil.
+	evaluate func(p *progress) error
+	// done reports an early stop (decided identically on every rank).
+	done func(p progress) bool
+	// extra returns networks saved in numbered checkpoints beside the
+	// trained ones (the AE's best encoder so far).
+	extra func() []model.NetState
+	// restoreExtra loads them back on rank 0.
+	restoreExtra func(ck *model.Checkpoint) error
+}
+
+// ErrStopped is wrapped in the error of a run that a signal stopped after
+// writing its checkpoint: starting it again continues it.
+var ErrStopped = errors.New("stopped by a signal after writing a checkpoint")
+
+// runStage trains a stage from its latest checkpoint, or from the networks as
+// they are, to its last step (or early stop), and leaves the trained networks
+// in place. Rank 0 writes the checkpoints; every rank takes part in the
+// collectives, in the same order.
+func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
+	cp := checkpointer{dir: r.dir, stage: st.name, log: r.log}
+	p := progress{Best: math.MaxFloat64, WorldSize: r.comm.Size()} // no evaluation yet
+	if err := r.resume(st, cp, &p); err != nil {
+		return p, err
+	}
+	log := r.log.With().Str("stage", st.name).Logger()
+	save := func(name string) error {
+		if r.comm.Rank() != 0 {
+			return nil
+		}
+		var extra []model.NetState
+		if st.extra != nil {
+			extra = st.extra()
+		}
+		return cp.write(newCheckpoint(r, st.name, p, st.nets, extra...), name)
+	}
+
+	agg := make([]float64, len(st.values)+1) // the values, then the stop flag
+	skipped := 0
+	bar := r.newProgressBar(st.name, st.steps, st.batch)
+	last, lastStep := time.Now(), p.Step
+	for p.Step < st.steps && !(st.done != nil && st.done(p)) {
+		vals, skip, err := st.step(p.Step, p.Rollbacks)
+		if err != nil {
+			return p, err
+		}
+		copy(agg, vals)
+		agg[len(agg)-1] = 0
+		if interrupted(ctx) {
+			agg[len(agg)-1] = 1
+		}
+		if err := r.comm.AllReduceSum64(agg); err != nil {
+			return p, err
+		}
+		for i := range vals {
+			agg[i] /= float64(r.comm.Size())
+		}
+		stop := agg[len(agg)-1] > 0
+		p.Step++
+
+		if skip {
+			skipped++
+			log.Warn().Int("step", p.Step).Int("in_a_row", skipped).Msg("update skipped: gradients not finite on some rank")
+			if skipped >= r.cfg.Train.MaxSkippedSteps {
+				if err := r.rollback(st, cp, &p); err != nil {
+					return p, err
+				}
+				skipped = 0
+			}
+			continue
+		}
+		skipped = 0
+		if err := r.shareState(st.nets); err != nil {
+			return p, err
+		}
+		if p.Step%r.cfg.Train.ChecksumEvery == 0 {
+			if err := r.compareChecksums(st.nets, p.Step); err != nil {
+				return p, err
+			}
+		}
+		bar.update(p.Step)
+		if p.Step%st.logEvery == 0 || p.Step == st.steps {
+			ev := log.Info().Int("step", p.Step).Int("of", st.steps)
+			for i, name := range st.values {
+				ev = ev.Float64(name, agg[i])
+			}
+			rate := float64((p.Step-lastStep)*st.batch) / time.Since(last).Seconds()
+			ev.Float64("samples_per_s", rate).Msg(st.name)
+			r.status.record(st.name, p.Step, st.steps, st.batch, rate, st.values, agg[:len(st.values)])
+			last, lastStep = time.Now(), p.Step
+		}
+		if st.evaluate != nil && (p.Step%st.evalEvery == 0 || p.Step == st.steps) {
+			if err := st.evaluate(&p); err != nil {
+				return p, err
+			}
+		}
+		if stop || (p.Step%st.checkpointEvery == 0 && p.Step < st.steps) {
+			if err := save(""); err != nil {
+				return p, err
+			}
+		}
+		if stop {
+			bar.done()
+			return p, fmt.Errorf("%s stage at step %d: %w: %w", st.name, p.Step, ErrStopped, ctx.Err())
+		}
+	}
+	bar.done()
+	if st.evaluate != nil && p.Step%st.evalEvery != 0 && p.Step != st.steps {
+		// stopped early between evaluations: the last evaluation stands
+		log.Info().Int("step", p.Step).Msg("early stop")
+	}
+	return p, nil
+}
+
+// resume restores the latest checkpoint on rank 0, if there is one, and
+// broadcasts the networks and the progress, so every rank starts from the
+// same point whether or not there was one.
+func (r *runner) resume(st *stageRun, cp checkpointer, p *progress) error {
+	var err error
+	if r.comm.Rank() == 0 {
+		if ck := cp.latest(); ck != nil {
+			err = r.restoreFrom(ck, st, p)
+			if err == nil {
+				r.log.Info().Str("stage", st.name).Int("step", p.Step).Msg("resuming from checkpoint")
+			}
+		}
+	}
+	if err := r.agree(err); err != nil {
+		return err
+	}
+	if err := broadcastJSON(r.comm, p); err != nil {
+		return err
+	}
+	return broadcastNets(r.comm, st.nets)
+}
+
+func (r *runner) restoreFrom(ck *model.Checkpoint, st *stageRun, p *progress) error {
+	var err error
+	if *p, err = restore(ck, r.cfg.Model, st.nets); err != nil {
+		return err
+	}
+	if p.WorldSize != r.comm.Size() {
+		r.log.Warn().Int("checkpoint_world_size", p.WorldSize).Int("world_size", r.comm.Size()).
+			Msg("resuming with another number of ranks: the run continues, but not bitwise as it would have")
+		p.WorldSize = r.comm.Size()
+	}
+	if st.restoreExtra != nil {
+		return st.restoreExtra(ck)
+	}
+	return nil
+}
+
+// rollback returns the stage to its latest checkpoint after too many skipped
+// steps in a row, with new random draws; after too many rollbacks it gives
+// up.
+func (r *runner) rollback(st *stageRun, cp checkpointer, p *progress) error {
+	rollbacks := p.Rollbacks + 1
+	if rollbacks > r.cfg.Train.MaxRollbacks {
+		return fmt.Errorf("%s stage at step %d: gradients kept going non-finite after %d rollbacks to the last checkpoint: %w (try a lower learning rate, or check the data for NaN)",
+			st.name, p.Step, r.cfg.Train.MaxRollbacks, errDiverged)
+	}
+	r.log.Warn().Str("stage", st.name).Int("step", p.Step).Int("rollback", rollbacks).Msg("rolling back to the last checkpoint")
+	if err := r.resume(st, cp, p); err != nil {
+		return err
+	}
+	p.Rollbacks = rollbacks
+	return nil
+}
+
+// shareState copies rank 0's batch-norm running statistics to every rank
+// after a step, as PyTorch's DDP broadcasts buffers, so that ranks stay
+// identical even when each normalizes with its own batch statistics. With
+// synchronized batch norm they are identical already.
+func (r *runner) shareState(nets []trained) error {
+	if r.comm.Size() == 1 || r.cfg.Train.SyncBatchNorm {
+		return nil
+	}
+	for _, t := range nets {
+		if err := r.comm.Broadcast(t.net.State, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compareChecksums stops the job if the ranks' parameters have drifted apart.
+func (r *runner) compareChecksums(nets []trained, step int) error {
+	sums := make([]float64, r.comm.Size())
+	sums[r.comm.Rank()] = float64(crc(nets))
+	if err := r.comm.AllReduceSum64(sums); err != nil {
+		return err
+	}
+	for i, s := range sums {
+		if s != sums[0] {
+			return fmt.Errorf("step %d: parameters differ across ranks (CRC-32C %08x on rank 0, %08x on rank %d): the ranks no longer train the same model", step, uint32(sums[0]), uint32(s), i)
+		}
+	}
+	return nil
+}
+
+// agree turns an error on any rank into an error on every rank, so that no
+// rank is left waiting in a collective the failed one will never join.
+func (r *runner) agree(err error) error {
+	flag := []float64{0}
+	if err != nil {
+		flag[0] = float64(r.comm.Rank() + 1)
+	}
+	if cerr := r.comm.AllReduceSum64(flag); cerr != nil {
+		return cerr
+	}
+	if err != nil {
+		return err
+	}
+	if flag[0] > 0 {
+		return fmt.Errorf("another rank failed (see its log)")
+	}
+	return nil
+}
+
+func stageLogger(l zerolog.Logger, stage string) zerolog.Logger {
+	return l.With().Str("stage", stage).Logger()
+}
