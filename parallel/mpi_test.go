@@ -92,7 +92,7 @@ func TestMPICollectives(t *testing.T) {
 				t.Errorf("rank %d %s: got %q, want %q", r, check, g, w)
 			}
 		}
-		for _, check := range []string{"identical32", "identical64"} {
+		for _, check := range []string{"identical32", "identical64", "small32", "small64"} {
 			g, g0 := got[fmt.Sprintf("%d %s", r, check)], got["0 "+check]
 			if len(g) != 64 || g != g0 {
 				t.Errorf("rank %d %s: sha256 of the sum %q, rank 0's %q: not identical", r, check, g, g0)
