@@ -19,8 +19,13 @@
 // communicating, so all ranks see it alike.
 //
 // AllReduceSum and AllReduceSum64 give bitwise identical results on every
-// rank by construction (see the MPI implementation for how), so ranks that
-// apply the same update to the same parameters stay identical, which the
-// daemon's parameter checksum relies on. Local sums in rank order,
-// ((b0+b1)+b2)+…, in the element type.
+// rank, so ranks that apply the same update to the same parameters stay
+// identical, which the daemon's parameter checksum relies on. Local sums in
+// rank order, ((b0+b1)+b2)+…, in the element type; MPI uses MPI_Allreduce,
+// whose OpenMPI 4.1 algorithms give every rank the same bits (the reasons
+// are on the MPI AllReduceSum, and the MPI test checks it).
+//
+// Measured here (2 cores, OpenMPI 4.1.4 over shared memory, 2 ranks): a
+// 4M-float32 (16 MiB) all-reduce takes 4.2-5 ms with MPI and 3-3.3 ms with
+// Local; a one-element all-reduce 0.5-0.9 µs with MPI and 0.6 µs with Local.
 package parallel

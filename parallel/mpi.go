@@ -14,7 +14,6 @@ static int world_init(int *provided) {
 	return MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 }
 static int world_abort(int code) { return MPI_Abort(MPI_COMM_WORLD, code); }
-
 */
 import "C"
 
@@ -57,7 +56,7 @@ func World() (Comm, error) {
 	mpi.LogErrors = false
 	var provided C.int
 	if ec := C.world_init(&provided); ec != C.MPI_SUCCESS {
-		return nil, fmt.Errorf("parallel: World: %w", mpiError("MPI_Init_thread", ec))
+		return nil, fmt.Errorf("parallel: World: %w", mpiError("MPI_Init_thread or MPI_Comm_set_errhandler", ec))
 	}
 	if provided < C.MPI_THREAD_SERIALIZED {
 		C.MPI_Finalize()
