@@ -39,10 +39,10 @@ func (r *runner) trainAE(ctx context.Context) error {
 	batch := make([]float32, n*size)
 	draws := newStreamFor(r.cfg.Seed, "ae/step")
 
-	// The validation crops: fixed, from the test fields; rank k scores its
-	// share, and the sum over ranks is the validation loss on every rank.
+	// The validation crops: fixed, from the validation split; rank k scores
+	// its share, and the sum over ranks is the validation loss on every rank.
 	val := make([]float32, cfg.ValidationCrops*size)
-	drawBatch(r.test, val, arch.Size, cfg.ValidationCrops, newStreamFor(r.cfg.Seed, "ae/validation").fixed())
+	r.val.draw(val, arch.Size, cfg.ValidationCrops, newStreamFor(r.cfg.Seed, "ae/validation").fixed())
 	lo, hi := share(cfg.ValidationCrops, r.comm.Rank(), r.comm.Size())
 	best := model.Capture(ae.E, nil)
 	best.Name = "E-best"
@@ -53,7 +53,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 		step: func(s, rollbacks int) ([]float64, bool, error) {
 			for i := 0; i < n; i++ {
 				rng := draws.at(rollbacks, s, r.comm.Rank()*n+i)
-				r.train[rng.IntN(len(r.train))].RandomCrop(batch[i*size:(i+1)*size], arch.Size, rng)
+				r.train.crop(batch[i*size:(i+1)*size], arch.Size, rng)
 			}
 			loss, skipped, err := ae.Step(r.ctx, batch, n)
 			return []float64{loss}, skipped, err
@@ -108,7 +108,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 		return err
 	}
 	r.weights[stageAE] = weightsSHA256(ae.E)
-	return r.writeAEOutputs(ae, val, cfg.ValidationCrops)
+	return r.writeAEOutputs(ae, cfg.ValidationCrops)
 }
 
 // loadBestGAN loads G and D from the GAN stage's best checkpoint (by the
@@ -147,11 +147,14 @@ func (r *runner) lossSum(ae *model.AE, crops []float32, n int) float64 {
 	return sum
 }
 
-// writeAEOutputs encodes and decodes the validation crops, writes their latent
-// codes and reconstructions, and the figure of crops beside reconstructions.
-func (r *runner) writeAEOutputs(ae *model.AE, val []float32, n int) error {
+// writeAEOutputs encodes and decodes n test crops, writes the crops, their
+// latent codes and reconstructions, and the figure of crops beside
+// reconstructions.
+func (r *runner) writeAEOutputs(ae *model.AE, n int) error {
 	arch := r.cfg.Model
 	size := arch.ImageShape().Size()
+	val := make([]float32, n*size)
+	r.test.draw(val, arch.Size, n, newStreamFor(r.cfg.Seed, "ae/test").fixed())
 	latent := make([]float32, n*arch.Latent)
 	const chunk = 32
 	for done := 0; done < n; done += chunk {
@@ -159,7 +162,7 @@ func (r *runner) writeAEOutputs(ae *model.AE, val []float32, n int) error {
 		ae.Encode(r.ctx, val[done*size:(done+b)*size], b, latent[done*arch.Latent:(done+b)*arch.Latent])
 	}
 	recon := generateFrom(r.ctx, ae.G, latent, n)
-	for name, v := range map[string][]float32{"reconstructed.npy": recon, "validation.npy": val} {
+	for name, v := range map[string][]float32{"reconstructed.npy": recon, "test.npy": val} {
 		if err := writeSamples(r.dir.path("samples", name), arch.Dim, arch.Size, v); err != nil {
 			return err
 		}

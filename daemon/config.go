@@ -18,6 +18,7 @@ import (
 
 	"github.com/cosmogan/cosmogan/data"
 	"github.com/cosmogan/cosmogan/model"
+	"github.com/cosmogan/cosmogan/sim"
 )
 
 // Config is the whole configuration of a run, decoded from TOML. Every key is
@@ -51,19 +52,44 @@ type TrainConfig struct {
 	MaxRollbacks    int `toml:"max_rollbacks"`
 }
 
-// DataConfig describes the dataset. Until the N-body simulator lands, the only
-// source is "lognormal": independent periodic lognormal fields with a
-// power-law spectrum (a Gaussian random field, exponentiated), in particles
-// per pixel, transformed as the model expects.
+// DataConfig describes the dataset. Sources:
+//
+//   - "simulation" (default): independent particle-mesh simulations (sim),
+//     one density field each, for training, validation and test: no pixel is
+//     shared between the sets.
+//   - "lognormal": independent lognormal fields (the exponential of a
+//     Gaussian random field with a power-law spectrum): seconds to make, with
+//     the one-point statistics of a log-like field but no filaments.
+//   - "field": one prepared field (cosmogan prepare), cut along axis 0 into
+//     test, validation and training slabs whose crops never cross into each
+//     other, not even through the periodic wrap.
 type DataConfig struct {
-	Source      string         `toml:"source"`
-	Grid        int            `toml:"grid"`         // side of each field in pixels
-	TrainFields int            `toml:"train_fields"` // fields crops are drawn from in training
-	TestFields  int            `toml:"test_fields"`  // separate fields for validation and figures
-	Slope       float64        `toml:"slope"`        // power-law index of the Gaussian field's spectrum
-	Sigma       float64        `toml:"sigma"`        // standard deviation of the Gaussian field
-	MeanDensity float64        `toml:"mean_density"` // mean particles per pixel
-	Transform   data.Transform `toml:"transform"`    // "eq1", "eq2" or "none"
+	Source           string         `toml:"source"`
+	Grid             int            `toml:"grid"`              // side of each field in pixels (simulation, lognormal)
+	TrainFields      int            `toml:"train_fields"`      // fields training crops are drawn from
+	ValidationFields int            `toml:"validation_fields"` // fields for choosing checkpoints (GAN best, AE early stop)
+	TestFields       int            `toml:"test_fields"`       // fields for the final report only
+	Transform        data.Transform `toml:"transform"`         // "eq1", "eq2" or "none"
+
+	// simulation
+	Assign    string        `toml:"assign"`    // "dtfe" (2D), "ngp" or "cic"
+	Particles int           `toml:"particles"` // per axis
+	Mesh      int           `toml:"mesh"`      // PM cells per axis
+	Box       float64       `toml:"box"`       // Mpc/h
+	ZStart    float64       `toml:"z_start"`
+	ZEnd      float64       `toml:"z_end"`
+	SimSteps  int           `toml:"sim_steps"`
+	Cosmology sim.Cosmology `toml:"cosmology"`
+
+	// lognormal
+	Slope       float64 `toml:"slope"`        // power-law index of the Gaussian field's spectrum
+	Sigma       float64 `toml:"sigma"`        // standard deviation of the Gaussian field
+	MeanDensity float64 `toml:"mean_density"` // mean particles per pixel
+
+	// field
+	Path               string  `toml:"path"`                // a prepared .npy, values already transformed with transform
+	TestFraction       float64 `toml:"test_fraction"`       // of axis 0
+	ValidationFraction float64 `toml:"validation_fraction"` // of axis 0
 }
 
 // GANConfig is the GAN stage.
@@ -103,8 +129,9 @@ func DefaultConfig() Config {
 	return Config{
 		Seed: 1, RunDir: "runs/default", StatusAddr: "127.0.0.1:0",
 		Train: TrainConfig{ChecksumEvery: 100, MaxSkippedSteps: 10, MaxRollbacks: 3},
-		Data: DataConfig{Source: "lognormal", Grid: 256, TrainFields: 8, TestFields: 2,
-			Slope: -2, Sigma: 1.5, MeanDensity: 1, Transform: data.Eq1},
+		Data: DataConfig{Source: "simulation", Grid: 256, TrainFields: 8, ValidationFields: 2, TestFields: 2, Transform: data.Eq1,
+			Assign: "dtfe", Particles: 256, Mesh: 512, Box: 100, ZStart: 49, ZEnd: 0, SimSteps: 40, Cosmology: sim.Planck18(),
+			Slope: -2, Sigma: 1.5, MeanDensity: 1, TestFraction: 0.2, ValidationFraction: 0.1},
 		Model: model.Arch{Dim: 2, Size: 64, Latent: 100, Kernel: 5,
 			GFilters: []int{128, 64, 32, 16, 1}, DFilters: []int{16, 32, 64, 128, 256}},
 		GAN: GANConfig{Batch: 32, Steps: 1500, LabelNoise: 0.05, CheckpointEvery: 250, LogEvery: 50, EvalEvery: 250, EvalSamples: 64,
@@ -180,25 +207,11 @@ func (c *Config) Validate() error {
 	if c.RunDir == "" {
 		bad("run_dir is empty")
 	}
-	if c.Data.Source != "lognormal" {
-		bad("data.source = %q, want \"lognormal\" (the simulator and snapshot sources come later)", c.Data.Source)
-	}
-	positive("data.grid", c.Data.Grid)
-	positive("data.train_fields", c.Data.TrainFields)
-	positive("data.test_fields", c.Data.TestFields)
-	if c.Data.Sigma <= 0 {
-		bad("data.sigma = %g, want > 0", c.Data.Sigma)
-	}
-	if c.Data.MeanDensity <= 0 {
-		bad("data.mean_density = %g, want > 0", c.Data.MeanDensity)
-	}
+	errs = append(errs, c.Data.validate(c.Model)...)
 	if err := c.Model.Validate(); err != nil {
 		for _, e := range unjoin(err) {
 			bad("model.%v", e)
 		}
-	}
-	if c.Model.Size > c.Data.Grid {
-		bad("model.size = %d is larger than data.grid = %d: crops must fit in a field", c.Model.Size, c.Data.Grid)
 	}
 	positive("gan.batch", c.GAN.Batch)
 	positive("ae.batch", c.AE.Batch)
@@ -257,4 +270,56 @@ func (c Config) hash() string {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return hex.EncodeToString(sum[:])
+}
+
+// validate checks the keys of the configured source.
+func (d DataConfig) validate(arch model.Arch) []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if d.Source == "field" {
+		if d.Path == "" {
+			bad("data.path is empty: source \"field\" needs a prepared .npy (cosmogan prepare)")
+		}
+		if !(d.TestFraction > 0 && d.ValidationFraction > 0 && d.TestFraction+d.ValidationFraction < 1) {
+			bad("data.test_fraction = %g, data.validation_fraction = %g: want both > 0 with a sum < 1", d.TestFraction, d.ValidationFraction)
+		}
+		return errs
+	}
+	for key, v := range map[string]int{"data.grid": d.Grid, "data.train_fields": d.TrainFields,
+		"data.validation_fields": d.ValidationFields, "data.test_fields": d.TestFields} {
+		if v < 1 {
+			bad("%s = %d, want ≥ 1", key, v)
+		}
+	}
+	if arch.Size > d.Grid {
+		bad("model.size = %d is larger than data.grid = %d: crops must fit in a field", arch.Size, d.Grid)
+	}
+	switch d.Source {
+	case "simulation":
+		scheme, err := data.ParseScheme(d.Assign)
+		if err != nil {
+			bad("data.assign = %q: want \"dtfe\" (2D), \"ngp\" or \"cic\"", d.Assign)
+		} else if scheme == data.DTFE && arch.Dim != 2 {
+			bad("data.assign = \"dtfe\" is 2D only, model.dim = %d: use \"ngp\" or \"cic\"", arch.Dim)
+		}
+		if err := d.simConfig(arch.Dim).Check(); err != nil {
+			bad("data: %v", err)
+		}
+	case "lognormal":
+		if d.Sigma <= 0 {
+			bad("data.sigma = %g, want > 0", d.Sigma)
+		}
+		if d.MeanDensity <= 0 {
+			bad("data.mean_density = %g, want > 0", d.MeanDensity)
+		}
+	default:
+		bad("data.source = %q, want \"simulation\", \"lognormal\" or \"field\"", d.Source)
+	}
+	return errs
+}
+
+// simConfig is the simulation the data keys describe.
+func (d DataConfig) simConfig(dim int) sim.Config {
+	return sim.Config{Dim: dim, Particles: d.Particles, Mesh: d.Mesh, Box: d.Box, ZStart: d.ZStart, ZEnd: d.ZEnd,
+		Steps: d.SimSteps, Cosmology: d.Cosmology}
 }

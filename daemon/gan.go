@@ -46,7 +46,7 @@ func (r *runner) trainGAN(ctx context.Context) error {
 		step: func(s, rollbacks int) ([]float64, bool, error) {
 			for i := 0; i < n; i++ {
 				rng := draws.at(rollbacks, s, r.comm.Rank()*n+i)
-				r.train[rng.IntN(len(r.train))].RandomCrop(batch.Real[i*size:(i+1)*size], arch.Size, rng)
+				r.train.crop(batch.Real[i*size:(i+1)*size], arch.Size, rng)
 				batch.Draw(i, cfg.LabelNoise, rng)
 			}
 			st, err := gan.Step(r.ctx, batch)
@@ -74,14 +74,15 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	return r.writeGANOutputs(gan)
 }
 
-// evalReference draws the held-out test crops every evaluation compares
+// evalReference draws the validation crops every evaluation compares
 // against, computes their statistics once, and fixes the latent vectors of
-// the generated samples, so that evaluations differ only by the weights.
+// the generated samples, so that evaluations differ only by the weights. The
+// test split stays untouched for the final report.
 func (r *runner) evalReference(arch model.Arch) (*eval.Reference, []float32, error) {
 	n := r.cfg.GAN.EvalSamples
 	crops := make([]float32, n*arch.ImageShape().Size())
 	rng := newStreamFor(r.cfg.Seed, "gan/eval").fixed()
-	drawBatch(r.test, crops, arch.Size, n, rng)
+	r.val.draw(crops, arch.Size, n, rng)
 	set, err := evalSet(crops, arch, n, r.cfg.Data.Transform)
 	if err != nil {
 		return nil, nil, err
@@ -165,7 +166,7 @@ func (r *runner) writeGANOutputs(gan *model.GAN) error {
 	}
 	n := r.cfg.Out.FigurePanels
 	real := make([]float32, n*arch.ImageShape().Size())
-	drawBatch(r.test, real, arch.Size, n, rng)
+	r.test.draw(real, arch.Size, n, rng)
 	z := make([]float32, n*arch.Latent)
 	model.SampleLatent(z, rng)
 	return r.writeFigure("real_vs_generated.png", "test crops (top) and generated (bottom)", real, generateFrom(r.ctx, gan.G, z, n), n)

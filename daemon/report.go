@@ -33,17 +33,16 @@ func (r *runner) writeReport() error {
 	if _, err := restore(ae, arch, []trained{{net: g}}); err != nil {
 		return err
 	}
-	// The test crops of the GAN's evaluations, and fresh generated samples.
+	// Test crops, never used to choose anything, and fresh generated samples.
 	crops := make([]float32, n*arch.ImageShape().Size())
-	rng := newStreamFor(r.cfg.Seed, "gan/eval").fixed()
-	drawBatch(r.test, crops, arch.Size, n, rng)
+	r.test.draw(crops, arch.Size, n, newStreamFor(r.cfg.Seed, "report/test").fixed())
 	z := make([]float32, n*arch.Latent)
 	model.SampleLatent(z, newStreamFor(r.cfg.Seed, "report").fixed())
 	if err := r.compare("gan", "Best generator against held-out test crops", crops, generateFrom(r.ctx, g, z, n), n, false,
 		"test crops", "generated"); err != nil {
 		return err
 	}
-	val, err := readNPY(r.dir.path("samples", "validation.npy"))
+	val, err := readNPY(r.dir.path("samples", "test.npy"))
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ type runner struct {
 	weights    map[string]string // weights_sha256 of each finished stage
 	status     *status           // rank 0's status endpoint (nil-safe)
 
-	train, test []*data.Field
+	train, val, test cropSet // crops of the three splits
 }
 
 // stage runs one stage and returns the next. Work that only rank 0 does

@@ -64,7 +64,19 @@ func TestRunWritesEveryOutput(t *testing.T) {
 			t.Errorf("%s is %d pixels wide, want at least %d panels of %d", fig, w, cfg.Out.FigurePanels, cfg.Model.Size)
 		}
 	}
-	for _, ck := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
+	for _, f := range []string{"report/gan/report.json", "report/gan/stats.png", "report/gan/report.html",
+		"report/ae/report.json", "report/ae/dice.png", "report/losses.png", "data/meta.json", "status.addr"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing output: %v", err)
+		}
+	}
+	var aeReport struct {
+		Dice *struct{ Mean []float64 } `json:"dice"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "report/ae/report.json")); err != nil || json.Unmarshal(b, &aeReport) != nil || aeReport.Dice == nil {
+		t.Errorf("report/ae/report.json has no Dice overlap of the paired reconstructions (%v)", err)
+	}
+	for _, ck := range []string{"gan-final.ckpt", "gan-best.ckpt", "ae-final.ckpt"} {
 		if _, err := readCheckpoint(filepath.Join(dir, "checkpoints", ck)); err != nil {
 			t.Error(err)
 		}
@@ -235,7 +247,19 @@ func TestGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "g.npy")
-	for _, ck := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
+	for _, f := range []string{"report/gan/report.json", "report/gan/stats.png", "report/gan/report.html",
+		"report/ae/report.json", "report/ae/dice.png", "report/losses.png", "data/meta.json", "status.addr"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing output: %v", err)
+		}
+	}
+	var aeReport struct {
+		Dice *struct{ Mean []float64 } `json:"dice"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "report/ae/report.json")); err != nil || json.Unmarshal(b, &aeReport) != nil || aeReport.Dice == nil {
+		t.Errorf("report/ae/report.json has no Dice overlap of the paired reconstructions (%v)", err)
+	}
+	for _, ck := range []string{"gan-final.ckpt", "gan-best.ckpt", "ae-final.ckpt"} {
 		tr, err := Generate(filepath.Join(dir, "checkpoints", ck), 5, 3, 1, out)
 		if err != nil {
 			t.Fatal(err)
@@ -263,7 +287,8 @@ func TestGenerate(t *testing.T) {
 func TestRun3D(t *testing.T) {
 	cfg := tinyConfig(t)
 	cfg.Model = model.Arch{Dim: 3, Size: 8, Latent: 6, Kernel: 4, GFilters: []int{4, 2, 1}, DFilters: []int{2, 4}}
-	cfg.Data.Grid, cfg.Data.Transform = 16, data.Eq2
+	cfg.Data.Grid, cfg.Data.Transform, cfg.Data.Assign = 16, data.Eq2, "ngp"
+	cfg.Data.Particles, cfg.Data.Mesh = 16, 32
 	cfg.GAN.Steps, cfg.AE.Steps = 3, 3
 	dir := t.TempDir()
 	if err := Run(context.Background(), cfg, dir, parallel.Single()); err != nil {

@@ -24,7 +24,7 @@ import (
 //	status.addr        the address of rank 0's status endpoint
 //	data/              the dataset: train_NNN.npy, test_NNN.npy, meta.json
 //	checkpoints/       gan-STEP.ckpt (the last two), gan-best.ckpt, gan-final.ckpt, ae-…
-//	samples/           generated.npy, validation.npy, reconstructed.npy, latent.npy, meta.json
+//	samples/           generated.npy, test.npy, reconstructed.npy, latent.npy, meta.json
 //	figures/           real_vs_generated.png, ae_reconstruction.png
 //	report/            gan/ and ae/ evaluation reports, losses.png, report.html
 

@@ -13,13 +13,13 @@ import (
 // Cosmology holds the parameters of a ΛCDM model (curvature Ωk = 1 − Ωm −
 // ΩΛ; radiation neglected, as it is after z ≈ 100).
 type Cosmology struct {
-	OmegaM float64 `json:"omega_m"`      // matter density today
-	OmegaL float64 `json:"omega_l"`      // cosmological constant
-	OmegaB float64 `json:"omega_b"`      // baryons, for the transfer function's shape
-	H      float64 `json:"h"`            // H0 / (100 km/s/Mpc)
-	NS     float64 `json:"n_s"`          // primordial spectral index
-	Sigma8 float64 `json:"sigma8"`       // rms linear density in spheres (discs in 2D) of 8 Mpc/h at z = 0
-	TCMB   float64 `json:"t_cmb_kelvin"` // CMB temperature, for the transfer function
+	OmegaM float64 `json:"omega_m" toml:"omega_m"`           // matter density today
+	OmegaL float64 `json:"omega_l" toml:"omega_l"`           // cosmological constant
+	OmegaB float64 `json:"omega_b" toml:"omega_b"`           // baryons, for the transfer function's shape
+	H      float64 `json:"h" toml:"h"`                       // H0 / (100 km/s/Mpc)
+	NS     float64 `json:"n_s" toml:"n_s"`                   // primordial spectral index
+	Sigma8 float64 `json:"sigma8" toml:"sigma8"`             // rms linear density in spheres (discs in 2D) of 8 Mpc/h at z = 0
+	TCMB   float64 `json:"t_cmb_kelvin" toml:"t_cmb_kelvin"` // CMB temperature, for the transfer function
 }
 
 // Planck18 is the flat ΛCDM model of the paper (Planck 2018: Ωm 0.31, ΩΛ
