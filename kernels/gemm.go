@@ -34,6 +34,11 @@ import (
 //   - gemmNC = 4080: the packed B block, kc×nc×4 B ≈ 4 MiB per worker, is
 //     reused from L3 (or L2-spilled memory) by every A block.
 //
+// Matrix-vector products whose rows and vector are both contiguous (n = 1
+// with op(A) = A, m = 1 with op(B) = Bᵀ) are computed as dot products instead,
+// four rows at a time, each with 8-lane partial sums reduced in a fixed order
+// (see gemmDot4): still independent of the number of workers.
+//
 // Skinny products: when C is narrower than NR (and taller than that), the
 // call computes Cᵀ = op(B)ᵀ·op(A)ᵀ instead, with tiles stored transposed;
 // a worker with few rows of C reads B unpacked (see gemmSupRows).
@@ -90,6 +95,7 @@ type workspace struct {
 	ap, bp     []float32 // 64-byte aligned views: packed A block, packed B block
 	tile       [gemmMR * gemmNR]float32
 	job        gemmJob // the call's job (only workspace 0's is used)
+	gemv       gemvJob // the same for matrix-vector products
 }
 
 // gemmJob holds the arguments of one Sgemm call; Run computes a range of
@@ -174,6 +180,16 @@ func Sgemm(t *Team, transA, transB bool, m, n, k int, alpha float32, a []float32
 	if t == nil {
 		t = &Team{threads: 1, ws: make([]workspace, 1)}
 	}
+	// Matrix-vector products with a contiguous vector and contiguous rows
+	// (dense layers at batch size 1) take the dot-product path.
+	if n == 1 && !transA && (transB || ldb == 1) {
+		sgemv(t, m, k, a, lda, b[:k], c, ldc, alpha, beta)
+		return
+	}
+	if m == 1 && transB && (!transA || lda == 1) {
+		sgemv(t, n, k, b, ldb, a[:k], c, 1, alpha, beta)
+		return
+	}
 	threads := t.threads
 	j := &t.ws[0].job
 	*j = gemmJob{ws: t.ws, transA: transA, transB: transB, m: m, n: n, k: k,
@@ -204,6 +220,63 @@ func Sgemm(t *Team, transA, transB bool, m, n, k int, alpha float32, a []float32
 		t.For(units, j)
 	}
 	*j = gemmJob{} // drop references to the caller's slices
+}
+
+// gemmDot4 computes four dot products of length k ≥ 1, out[r] =
+// Σ_p a[r·lda+p]·x[p] (lda may be 0: four copies of one row). Each row's
+// arithmetic does not depend on the other three rows.
+var gemmDot4 = gemmDot4Go
+
+// gemvJob computes c[i·ldc] = alpha·rows[i]·x + beta·c[i·ldc] for i < l, where
+// row i is rows[i·ld : i·ld+k]; Run takes units of 4 rows.
+type gemvJob struct {
+	ws          []workspace
+	rows, x, c  []float32
+	ld, ldc     int
+	l, k        int
+	alpha, beta float32
+	parallel    bool
+}
+
+func (j *gemvJob) Run(worker, lo, hi int) {
+	if worker == 0 && j.parallel {
+		runtime.Gosched() // see gemmJob.Run
+	}
+	dot := gemmDot4
+	out := (*[4]float32)(j.ws[worker].tile[:4]) // (a local would escape)
+	for i := lo * 4; i < min(hi*4, j.l); i += 4 {
+		nr := min(4, j.l-i)
+		if nr == 4 {
+			dot(j.k, j.rows[i*j.ld:], j.ld, j.x, out)
+		}
+		for r := 0; r < nr; r++ {
+			if nr < 4 { // the last rows, one by one: same arithmetic
+				dot(j.k, j.rows[(i+r)*j.ld:], 0, j.x, out)
+				out[r] = out[0]
+			}
+			ci := &j.c[(i+r)*j.ldc]
+			if j.beta == 0 {
+				*ci = j.alpha * out[r]
+			} else {
+				*ci = j.alpha*out[r] + j.beta**ci
+			}
+		}
+	}
+}
+
+// sgemv computes the l outputs of a matrix-vector product (see gemvJob),
+// spread over t's workers in units of 4 rows.
+func sgemv(t *Team, l, k int, rows []float32, ld int, x, c []float32, ldc int, alpha, beta float32) {
+	j := &t.ws[0].gemv
+	*j = gemvJob{ws: t.ws, rows: rows, x: x, c: c, ld: ld, ldc: ldc, l: l, k: k, alpha: alpha, beta: beta}
+	units := (l + 3) / 4
+	if t.threads == 1 || units == 1 || 2*l*k < gemmSerialFlops {
+		j.Run(0, 0, units)
+	} else {
+		j.parallel = true
+		t.For(units, j)
+	}
+	*j = gemvJob{}
 }
 
 // padUp rounds n up to a multiple of r.

@@ -19,6 +19,11 @@ func gemmKernelAsm(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //go:noescape
 func gemmKernelStridedAsm(k int, a, b, c *float32, ldc int, alpha, beta float32, ldb int)
 
+// dot4Asm computes four dot products (see dot4).
+//
+//go:noescape
+func dot4Asm(k int, a *float32, lda int, x *float32, out *float32)
+
 // gemmAsmPack selects the AVX2 packing routine (tests switch it off to
 // exercise the portable packing).
 var gemmAsmPack = gemmHaveAsm
@@ -27,6 +32,7 @@ func init() {
 	if gemmHaveAsm {
 		gemmKernel = gemmKernelAsm
 		gemmKernelStrided = gemmKernelStridedAsm
+		gemmDot4 = gemmDot4Asm
 	}
 }
 
@@ -103,4 +109,11 @@ func packBT8(d, b []float32, ldb, kc int) int {
 	_ = b[7*ldb+n8*8-1]
 	packBT8Asm(&d[0], &b[0], ldb, n8)
 	return n8 * 8
+}
+
+// gemmDot4Asm is the AVX2+FMA dot4 (see gemmDot4). Bounds are checked here.
+func gemmDot4Asm(k int, a []float32, lda int, x []float32, out *[4]float32) {
+	_ = a[3*lda+k-1]
+	_ = x[k-1]
+	dot4Asm(k, &a[0], lda, &x[0], &out[0])
 }

@@ -450,3 +450,88 @@ sbeta0:
 	STORE0(Y14, Y15)
 	VZEROUPPER
 	RET
+
+// func dot4Asm(k int, a *float32, lda int, x *float32, out *float32)
+// out[r] = Σ_p a[r*lda+p]·x[p] for r < 4: 16 columns at a time into two
+// 8-lane partial sums per row, reduced in a fixed order, then the last k%16
+// columns one by one.
+TEXT ·dot4Asm(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R10
+	MOVQ x+24(FP), DI
+	MOVQ out+32(FP), DX
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ CX, BX
+	SHRQ $4, BX
+	ANDQ $15, CX
+	TESTQ BX, BX
+	JZ   dreduce
+
+dloop:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     32(DI), Y9
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y1
+	VFMADD231PS (SI)(R10*1), Y8, Y2
+	VFMADD231PS 32(SI)(R10*1), Y9, Y3
+	VFMADD231PS (SI)(R10*2), Y8, Y4
+	VFMADD231PS 32(SI)(R10*2), Y9, Y5
+	VFMADD231PS (SI)(R11*1), Y8, Y6
+	VFMADD231PS 32(SI)(R11*1), Y9, Y7
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ BX
+	JNZ  dloop
+
+dreduce:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	VEXTRACTF128 $1, Y0, X1
+	VEXTRACTF128 $1, Y2, X3
+	VEXTRACTF128 $1, Y4, X5
+	VEXTRACTF128 $1, Y6, X7
+	VADDPS       X1, X0, X0
+	VADDPS       X3, X2, X2
+	VADDPS       X5, X4, X4
+	VADDPS       X7, X6, X6
+	VHADDPS      X0, X0, X0
+	VHADDPS      X2, X2, X2
+	VHADDPS      X4, X4, X4
+	VHADDPS      X6, X6, X6
+	VHADDPS      X0, X0, X0
+	VHADDPS      X2, X2, X2
+	VHADDPS      X4, X4, X4
+	VHADDPS      X6, X6, X6
+	TESTQ        CX, CX
+	JZ           dstore
+
+dtail:
+	VMOVSS      (DI), X8
+	VFMADD231SS (SI), X8, X0
+	VFMADD231SS (SI)(R10*1), X8, X2
+	VFMADD231SS (SI)(R10*2), X8, X4
+	VFMADD231SS (SI)(R11*1), X8, X6
+	ADDQ        $4, SI
+	ADDQ        $4, DI
+	DECQ        CX
+	JNZ         dtail
+
+dstore:
+	VMOVSS X0, 0(DX)
+	VMOVSS X2, 4(DX)
+	VMOVSS X4, 8(DX)
+	VMOVSS X6, 12(DX)
+	VZEROUPPER
+	RET

@@ -32,6 +32,7 @@ func BenchmarkSgemm(b *testing.B) {
 		// skinny products (small batches through dense layers)
 		{"gemv_m=1_n=512_k=4096", 1, 512, 4096, false, false},
 		{"gemv_m=512_n=1_k=4096", 512, 1, 4096, false, false},
+		{"gemv_m=1_n=512_k=4096_transB", 1, 512, 4096, false, true},
 		{"skinny_m=4_n=100_k=20000", 4, 100, 20000, false, false},
 		{"skinny_m=100_n=4_k=20000", 100, 4, 20000, false, false},
 		{"skinny_m=16_n=1000_k=3000", 16, 1000, 3000, false, false},

@@ -35,3 +35,17 @@ func gemmKernelStridedGo(k int, ap, bp, cp *float32, ldc int, alpha, beta float3
 		}
 	}
 }
+
+// gemmDot4Go is the portable dot4 (see gemmDot4): out[r] = Σ_p
+// a[r·lda+p]·x[p], summed in order.
+func gemmDot4Go(k int, a []float32, lda int, x []float32, out *[4]float32) {
+	x = x[:k]
+	for r := range out {
+		row := a[r*lda : r*lda+k]
+		var s float32
+		for p, v := range x {
+			s += row[p] * v
+		}
+		out[r] = s
+	}
+}

@@ -26,3 +26,6 @@ func packAT6(dst, a []float32, lda, kc, panels int) int { return 0 }
 
 // packBT8 has no fast version on this build: the caller packs everything.
 func packBT8(d, b []float32, ldb, kc int) int { return 0 }
+
+// gemmDot4Asm stands in for the assembly dot4 on builds without one.
+var gemmDot4Asm = gemmDot4Go

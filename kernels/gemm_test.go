@@ -13,6 +13,7 @@ type gemmVariant struct {
 	name string
 	fn   func(k int, a, b, c *float32, ldc int, alpha, beta float32)
 	fnS  func(k int, a, b, c *float32, ldc int, alpha, beta float32, ldb int)
+	dot  func(k int, a []float32, lda int, x []float32, out *[4]float32)
 	asm  bool
 }
 
@@ -20,9 +21,9 @@ type gemmVariant struct {
 // On amd64 with AVX2+FMA that is the assembly kernel (with assembly packing)
 // and the portable Go kernel (with portable packing).
 func gemmKernels(t testing.TB) []gemmVariant {
-	ks := []gemmVariant{{"go", gemmKernelGo, gemmKernelStridedGo, false}}
+	ks := []gemmVariant{{"go", gemmKernelGo, gemmKernelStridedGo, gemmDot4Go, false}}
 	if gemmHaveAsm {
-		ks = append(ks, gemmVariant{"asm", gemmKernelAsm, gemmKernelStridedAsm, true})
+		ks = append(ks, gemmVariant{"asm", gemmKernelAsm, gemmKernelStridedAsm, gemmDot4Asm, true})
 	} else {
 		t.Log("no assembly micro-kernel on this build/CPU: testing the Go kernel only")
 	}
@@ -31,9 +32,11 @@ func gemmKernels(t testing.TB) []gemmVariant {
 
 // withKernel runs f with Sgemm using variant v.
 func withKernel(v gemmVariant, f func()) {
-	savedK, savedS, savedP := gemmKernel, gemmKernelStrided, gemmAsmPack
-	gemmKernel, gemmKernelStrided, gemmAsmPack = v.fn, v.fnS, v.asm
-	defer func() { gemmKernel, gemmKernelStrided, gemmAsmPack = savedK, savedS, savedP }()
+	savedK, savedS, savedD, savedP := gemmKernel, gemmKernelStrided, gemmDot4, gemmAsmPack
+	gemmKernel, gemmKernelStrided, gemmDot4, gemmAsmPack = v.fn, v.fnS, v.dot, v.asm
+	defer func() {
+		gemmKernel, gemmKernelStrided, gemmDot4, gemmAsmPack = savedK, savedS, savedD, savedP
+	}()
 	f()
 }
 
@@ -306,6 +309,9 @@ func TestSgemmThreadsBitwise(t *testing.T) {
 		// rows per worker ≤ gemmSupRows with 3 threads only: unpacked B
 		// must give the same bits as packed B
 		newGemmCase(false, false, 30, 500, 300, 1, 1, 0.5),
+		// matrix-vector products as dot products
+		newGemmCase(false, true, 999, 1, 1001, 0, 1, 0.5),
+		newGemmCase(false, true, 1, 998, 1003, 1, 2, 0),
 	}
 	teams := []*Team{NewTeam(1), NewTeam(2), NewTeam(3)}
 	defer func() {
@@ -350,6 +356,7 @@ func TestSgemmZeroAllocs(t *testing.T) {
 			newGemmCase(false, false, 3, 3, 3, 0, 1, 0),
 			newGemmCase(false, false, 1000, 3, 200, 0, 1, 0.5), // Cᵀ
 			newGemmCase(false, false, 5, 2000, 300, 2, 1, 0),   // B unpacked
+			newGemmCase(false, true, 1, 3000, 700, 2, 1, 0),    // dot products
 		} {
 			a, b, c := g.inputs(r)
 			call := func() {
