@@ -4,18 +4,16 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
+	"strconv"
+	"strings"
 
 	"github.com/cosmogan/cosmogan/daemon"
-	"github.com/cosmogan/cosmogan/data"
 	"github.com/cosmogan/cosmogan/parallel"
 )
 
@@ -31,8 +29,8 @@ var commands = []command{
 		"train the GAN and then the autoencoder, or continue an interrupted run", runCmd},
 	{"generate", "--checkpoint PATH --n N --out X.npy [--seed S] [--threads T]",
 		"write N images or cubes drawn from a trained generator", generateCmd},
-	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--json]",
-		"time full GAN training steps of the paper's networks", benchCmd},
+	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--json] | scaling --config FILE [--steps N] [--project-gpus 8,64,… --step-compute S --link-gbps B]",
+		"time full GAN training steps of the paper's networks, or data-parallel scaling (under mpirun)", benchCmd},
 	{"eval", "--real A.npy --fake B.npy [--paired] [--transform eq1|eq2|none] --out DIR [--threads T]",
 		"compare two sets of fields with the paper's estimators: report.json, figures, report.html", evalCmd},
 	{"simulate", "--dim 2|3 [--n N] [--seed S] [--out DIR] [--positions] [--field ngp|cic|dtfe|none] [flags]",
@@ -78,12 +76,11 @@ func mainStatus(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		fmt.Fprintf(stderr, "cosmogan %s: %v\n", c.name, err)
-		var ce *daemon.ConfigError
 		var ue usageError
-		if errors.As(err, &ce) || errors.As(err, &ue) || errors.Is(err, data.ErrBadInput) {
+		if errors.As(err, &ue) {
 			return 2
 		}
-		return 1
+		return daemon.ExitStatus(err)
 	}
 	fmt.Fprintf(stderr, "cosmogan: unknown command %q\n\n", args[0])
 	usage(stderr)
@@ -117,22 +114,7 @@ func runCmd(fs *flag.FlagSet) func() error {
 		if *runDir != "" {
 			dir = *runDir
 		}
-		comm, err := parallel.World()
-		if err != nil {
-			return err
-		}
-		// SIGTERM and SIGINT (a job's end or ^C) and SIGUSR1 (Slurm's
-		// warning before the time limit) make the run checkpoint and stop.
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
-		defer stop()
-		err = daemon.Run(ctx, cfg, dir, comm)
-		if err != nil && comm.Size() > 1 && !errors.Is(err, daemon.ErrStopped) {
-			// The other ranks may wait in a collective this one left: end them.
-			fmt.Fprintf(os.Stderr, "cosmogan run: rank %d: %v\n", comm.Rank(), err)
-			comm.Abort(1)
-		}
-		comm.Close()
-		return err
+		return daemon.Serve(cfg, dir)
 	}
 }
 
@@ -156,20 +138,28 @@ func generateCmd(fs *flag.FlagSet) func() error {
 }
 
 func benchCmd(fs *flag.FlagSet) func() error {
-	dim := fs.Int("dim", 2, "2 (Table A.1, 128² images) or 3 (Table A.2, 64³ cubes)")
-	batch := fs.Int("batch", 0, "batch `size` (default 50 in 2D, 4 in 3D)")
+	dim := fs.Int("dim", 2, "step: 2 (Table A.1, 128² images) or 3 (Table A.2, 64³ cubes)")
+	batch := fs.Int("batch", 0, "step: batch `size` (default 50 in 2D, 4 in 3D)")
 	steps := fs.Int("steps", 5, "timed `steps` after one warm-up step")
-	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores)")
-	asJSON := fs.Bool("json", false, "print one JSON line")
+	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores); scaling: threads of the configuration unless set")
+	asJSON := fs.Bool("json", false, "print JSON lines")
+	config := fs.String("config", "configs/tiny.toml", "scaling: the configuration whose GAN step is timed")
+	gpus := fs.String("project-gpus", "", "scaling: comma-separated GPU `counts` to project ring all-reduce efficiency for (e.g. 8,64,512,4096)")
+	stepCompute := fs.Float64("step-compute", 0, "scaling: compute `seconds` of one step per GPU, for the projection")
+	linkGbps := fs.Float64("link-gbps", 100, "scaling: link bandwidth in `Gbit/s`, for the projection")
 	return func() error {
-		if fs.NArg() < 1 || fs.Arg(0) != "step" {
-			return usageError{"want: cosmogan bench step [flags]"}
+		if fs.NArg() < 1 || (fs.Arg(0) != "step" && fs.Arg(0) != "scaling") {
+			return usageError{"want: cosmogan bench step|scaling [flags]"}
 		}
-		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after "step"
+		what := fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after the subcommand
 			return usageError{err.Error()}
 		}
 		if fs.NArg() > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		}
+		if what == "scaling" {
+			return benchScaling(*config, *steps, *threads, *gpus, *stepCompute, *linkGbps, *asJSON)
 		}
 		if *batch == 0 {
 			*batch = map[int]int{2: 50, 3: 4}[*dim]
@@ -179,12 +169,73 @@ func benchCmd(fs *flag.FlagSet) func() error {
 			return err
 		}
 		if *asJSON {
-			b, _ := json.Marshal(res)
-			fmt.Println(string(b))
-			return nil
+			return printJSON(res)
 		}
 		fmt.Printf("%dD GAN step, batch %d, %d threads: %.3f s/step (median of %d), %.2f samples/s, %.1f GFLOP/s\n",
 			res.Dim, res.Batch, res.Threads, res.StepSeconds, res.Steps, res.SamplesPerS, res.GFLOPS)
 		return nil
 	}
+}
+
+// benchScaling runs the scaling benchmark on the job's ranks (run it under
+// mpirun or srun) and, if asked, the projection from rank 0's measurement.
+func benchScaling(config string, steps, threads int, gpus string, stepCompute, linkGbps float64, asJSON bool) error {
+	cfg, err := daemon.LoadConfig(config)
+	if err != nil {
+		return err
+	}
+	if threads > 0 {
+		cfg.Threads = threads
+	}
+	comm, err := parallel.World()
+	if err != nil {
+		return err
+	}
+	defer comm.Close()
+	res, err := daemon.BenchScaling(cfg, steps, comm)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		err = printJSON(res)
+	} else {
+		fmt.Println(res)
+	}
+	if err != nil || gpus == "" || comm.Rank() != 0 {
+		return err
+	}
+	var counts []int
+	for _, f := range strings.Split(gpus, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return usageError{fmt.Sprintf("--project-gpus %q: %q is not a number", gpus, f)}
+		}
+		counts = append(counts, n)
+	}
+	if stepCompute == 0 {
+		stepCompute = res.ComputeSeconds
+	}
+	proj, err := daemon.ProjectRing(counts, stepCompute, res.LatencySeconds, res.ReduceBytes, linkGbps)
+	if err != nil {
+		return err
+	}
+	for _, p := range proj {
+		if asJSON {
+			if err := printJSON(p); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Printf("projected: %5d GPUs, ring all-reduce %.4f s, efficiency %.3f\n", p.GPUs, p.ReduceS, p.Efficiency)
+	}
+	return nil
+}
+
+func printJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(b))
+	return nil
 }

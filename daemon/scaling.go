@@ -1,0 +1,138 @@
+package daemon
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/model"
+	"github.com/cosmogan/cosmogan/parallel"
+)
+
+// ScalingBench is what `cosmogan bench scaling` measures on each rank, for
+// the GAN step of a configuration at its global batch split over the ranks.
+type ScalingBench struct {
+	Ranks          int     `json:"ranks"`
+	Rank           int     `json:"rank"`
+	GlobalBatch    int     `json:"global_batch"`
+	ComputeSeconds float64 `json:"compute_s"`   // median GAN step on this rank's part, without communication
+	ReduceSeconds  float64 `json:"allreduce_s"` // median all-reduce of both networks' gradients
+	ReduceBytes    int     `json:"allreduce_bytes"`
+	LatencySeconds float64 `json:"latency_s"`   // median all-reduce of one value
+	OneRankSeconds float64 `json:"one_rank_s"`  // rank 0 alone on the whole global batch (median)
+	SamplesPerS    float64 `json:"samples_per_s"`
+	Efficiency     float64 `json:"efficiency"` // one_rank_s / (ranks · (compute_s + allreduce_s))
+}
+
+// BenchScaling times the GAN step of cfg's networks data-parallel on comm:
+// computation and gradient all-reduce separately, a one-value all-reduce for
+// the latency, and the whole global batch on rank 0 alone for the efficiency.
+func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, error) {
+	size := comm.Size()
+	if cfg.GAN.Batch%size != 0 {
+		return ScalingBench{}, configErrorf("gan.batch = %d does not divide over %d ranks", cfg.GAN.Batch, size)
+	}
+	if steps < 1 {
+		return ScalingBench{}, configErrorf("--steps %d: want ≥ 1", steps)
+	}
+	team := kernels.NewTeam(cfg.Threads)
+	defer team.Close()
+	ctx := model.NewCtx(team)
+	gan, err := model.NewGAN(cfg.Model, cfg.GAN.AdamConfig, newStreamFor(cfg.Seed, "bench").fixed())
+	if err != nil {
+		return ScalingBench{}, &ConfigError{err}
+	}
+	timeSteps := func(n int) (float64, error) {
+		b := model.NewGANBatch(cfg.Model, n)
+		rng := newStreamFor(cfg.Seed, "bench/batch").fixed()
+		for i := range b.Real {
+			b.Real[i] = float32(2*rng.Float64() - 1)
+		}
+		for i := range n {
+			b.Draw(i, cfg.GAN.LabelNoise, rng)
+		}
+		return median(steps, func() error { _, err := gan.Step(ctx, b); return err })
+	}
+	res := ScalingBench{Ranks: size, Rank: comm.Rank(), GlobalBatch: cfg.GAN.Batch,
+		ReduceBytes: 4 * (len(gan.G.Grads) + len(gan.D.Grads))}
+	if res.ComputeSeconds, err = timeSteps(cfg.GAN.Batch / size); err != nil {
+		return res, err
+	}
+	if res.ReduceSeconds, err = median(steps, func() error {
+		if err := comm.AllReduceSum(gan.D.Grads); err != nil {
+			return err
+		}
+		return comm.AllReduceSum(gan.G.Grads)
+	}); err != nil {
+		return res, err
+	}
+	one := []float64{0}
+	if res.LatencySeconds, err = median(max(steps, 50), func() error { return comm.AllReduceSum64(one) }); err != nil {
+		return res, err
+	}
+	if comm.Rank() == 0 {
+		if res.OneRankSeconds, err = timeSteps(cfg.GAN.Batch); err != nil {
+			return res, err
+		}
+	}
+	t := []float64{res.OneRankSeconds}
+	if err := broadcast64(comm, t); err != nil {
+		return res, err
+	}
+	res.OneRankSeconds = t[0]
+	step := res.ComputeSeconds + res.ReduceSeconds
+	res.SamplesPerS = float64(cfg.GAN.Batch) / step
+	res.Efficiency = res.OneRankSeconds / (float64(size) * step)
+	return res, nil
+}
+
+// median runs f n times and returns the median duration in seconds.
+func median(n int, f func() error) (float64, error) {
+	ts := make([]float64, n)
+	for i := range ts {
+		start := time.Now()
+		if err := f(); err != nil {
+			return 0, err
+		}
+		ts[i] = time.Since(start).Seconds()
+	}
+	sort.Float64s(ts)
+	return ts[n/2], nil
+}
+
+// Projection is the projected efficiency of data parallelism on n GPUs.
+type Projection struct {
+	GPUs       int     `json:"gpus"`
+	ReduceS    float64 `json:"allreduce_s"`
+	Efficiency float64 `json:"efficiency"`
+}
+
+// ProjectRing projects the weak-scaling efficiency of a step that computes
+// for stepCompute seconds per GPU and then all-reduces bytes of gradients
+// with a ring over n GPUs: 2(n−1) messages of bytes/n each, every one costing
+// the measured latency plus its size over the link bandwidth (linkGbps),
+// without overlap of communication and computation (a lower bound).
+func ProjectRing(gpus []int, stepCompute, latency float64, bytes int, linkGbps float64) ([]Projection, error) {
+	if !(stepCompute > 0) || !(linkGbps > 0) || latency < 0 {
+		return nil, configErrorf("--step-compute %g and --link-gbps %g must be positive", stepCompute, linkGbps)
+	}
+	var out []Projection
+	for _, n := range gpus {
+		if n < 1 {
+			return nil, configErrorf("--project-gpus: %d GPUs, want ≥ 1", n)
+		}
+		msgs := 2 * float64(n-1)
+		t := msgs * (latency + float64(bytes)/float64(n)*8/(linkGbps*1e9))
+		out = append(out, Projection{GPUs: n, ReduceS: t, Efficiency: stepCompute / (stepCompute + t)})
+	}
+	return out, nil
+}
+
+// String formats a scaling measurement for the terminal.
+func (s ScalingBench) String() string {
+	return fmt.Sprintf("rank %d/%d: compute %.4f s, all-reduce %.4f s (%.1f MB, %.1f GB/s), latency %.1f µs, %.1f samples/s, efficiency %.2f vs one rank (%.4f s for %d samples)",
+		s.Rank, s.Ranks, s.ComputeSeconds, s.ReduceSeconds, float64(s.ReduceBytes)/1e6,
+		float64(s.ReduceBytes)/math.Max(s.ReduceSeconds, 1e-12)/1e9, s.LatencySeconds*1e6, s.SamplesPerS, s.Efficiency, s.OneRankSeconds, s.GlobalBatch)
+}

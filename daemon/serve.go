@@ -1,0 +1,111 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cosmogan/cosmogan/data"
+	"github.com/cosmogan/cosmogan/parallel"
+	"github.com/cosmogan/cosmogan/slurm"
+)
+
+// Serve is `cosmogan run` as a process: it joins the job's ranks (MPI when
+// built with -tags mpi), checks that the launcher agrees, runs cfg in dir,
+// and handles the signals. SIGINT, SIGTERM and SIGUSR1 make every rank stop
+// after the same step with a checkpoint written; after SIGUSR1 inside a Slurm
+// job (sbatch --signal=USR1@lead, or scancel --signal=USR1), rank 0 requeues
+// the job, which then resumes from that checkpoint. On an error that other
+// ranks may not share, the job is aborted so that none is left waiting.
+func Serve(cfg Config, dir string) error {
+	env, err := slurm.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	comm, err := parallel.World()
+	if err != nil {
+		return err
+	}
+	defer comm.Close()
+	if err := checkLauncher(env, comm); err != nil {
+		return err
+	}
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var got os.Signal
+	go func() {
+		select {
+		case s := <-sigs:
+			mu.Lock()
+			got = s
+			mu.Unlock()
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	err = Run(ctx, cfg, dir, comm)
+	mu.Lock()
+	sig := got
+	mu.Unlock()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrStopped):
+		if sig == syscall.SIGUSR1 && env.InSlurm && comm.Rank() == 0 {
+			rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer rcancel()
+			if rerr := slurm.Requeue(rctx, env.JobID); rerr != nil {
+				return fmt.Errorf("%w; requeueing Slurm job %s failed: %v", err, env.JobID, rerr)
+			}
+			fmt.Fprintf(os.Stderr, "cosmogan: requeued Slurm job %s; it resumes from the checkpoint\n", env.JobID)
+		}
+		return err
+	case comm.Size() > 1:
+		fmt.Fprintf(os.Stderr, "cosmogan run: rank %d of %d: %v\n", comm.Rank(), comm.Size(), err)
+		comm.Abort(ExitStatus(err))
+	}
+	return err
+}
+
+// checkLauncher refuses a job whose launcher started several tasks that do
+// not form one communicator (a binary without MPI under srun or mpirun):
+// each would train alone and write into the same run directory.
+func checkLauncher(env slurm.Env, comm parallel.Comm) error {
+	tasks := env.NTasks
+	if n, err := strconv.Atoi(os.Getenv("OMPI_COMM_WORLD_SIZE")); err == nil && n > tasks {
+		tasks = n
+	}
+	if tasks > 1 && comm.Size() != tasks {
+		return fmt.Errorf("the launcher started %d tasks but this binary sees %d rank(s): build it with MPI (go build -tags mpi ./cmd/cosmogan) and launch with srun --mpi=pmix or mpirun", tasks, comm.Size())
+	}
+	if env.InSlurm && env.NTasks == comm.Size() && env.ProcID != comm.Rank() {
+		return fmt.Errorf("Slurm task %d is MPI rank %d: the ranks are not Slurm's (srun --mpi=pmix?)", env.ProcID, comm.Rank())
+	}
+	return nil
+}
+
+// ExitStatus is the process status for err: 2 for configuration and input
+// mistakes, 3 for a run stopped by a signal (run it again to continue), 1
+// for other failures.
+func ExitStatus(err error) int {
+	var ce *ConfigError
+	switch {
+	case errors.As(err, &ce) || errors.Is(err, data.ErrBadInput):
+		return 2
+	case errors.Is(err, ErrStopped):
+		return 3
+	}
+	return 1
+}
