@@ -20,8 +20,8 @@ type ScalingBench struct {
 	ComputeSeconds float64 `json:"compute_s"`   // median GAN step on this rank's part, without communication
 	ReduceSeconds  float64 `json:"allreduce_s"` // median all-reduce of both networks' gradients
 	ReduceBytes    int     `json:"allreduce_bytes"`
-	LatencySeconds float64 `json:"latency_s"`   // median all-reduce of one value
-	OneRankSeconds float64 `json:"one_rank_s"`  // rank 0 alone on the whole global batch (median)
+	LatencySeconds float64 `json:"latency_s"`  // median all-reduce of one value
+	OneRankSeconds float64 `json:"one_rank_s"` // rank 0 alone on the whole global batch (median)
 	SamplesPerS    float64 `json:"samples_per_s"`
 	Efficiency     float64 `json:"efficiency"` // one_rank_s / (ranks · (compute_s + allreduce_s))
 }

@@ -148,6 +148,12 @@ func (j Job) Validate() error {
 			return fmt.Errorf("slurm job: %s %q contains %q, which an #SBATCH line cannot carry", f.name, f.value, f.value[i])
 		}
 	}
+	// Slurm's proctrack/linuxproc reads /proc/PID/stat with scanf and loses a
+	// process whose name (the file name of its executable or script) holds a
+	// space: such a rank never gets USR1 (nor the requeue's TERM and KILL).
+	if base := filepath.Base(j.Binary); strings.ContainsAny(base, " \t\r\n)") {
+		return fmt.Errorf("slurm job: binary %q: Slurm cannot signal a process whose file name contains a space or ')'; rename or link it", j.Binary)
+	}
 	for _, f := range []struct{ name, value string }{{"configuration file", j.Config}, {"binary", j.Binary}} {
 		if strings.ContainsRune(f.value, 0) {
 			return fmt.Errorf("slurm job: %s %q contains a NUL byte", f.name, f.value)

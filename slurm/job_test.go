@@ -61,7 +61,7 @@ func TestScriptGolden(t *testing.T) {
 func TestScriptLines(t *testing.T) {
 	j := paperJob()
 	j.GPUsPerTask, j.Partition, j.JobName = 0, "", ""
-	j.Config, j.RunDir, j.Binary = "rel/it's.toml", "runs/a", "bin/cosmogan"
+	j.Config, j.RunDir, j.Binary = "rel/it's.toml", "runs/a", "my bin/cosmogan"
 	s, err := j.Script()
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestScriptLines(t *testing.T) {
 		"#SBATCH --job-name=cosmogan\n",
 		"#SBATCH --signal=USR1@300\n",
 		"#SBATCH --output=" + filepath.Join(wd, "runs/a") + "/slurm-%j.out\n",
-		"srun --mpi=pmix '" + filepath.Join(wd, "bin/cosmogan") + "' run --config '" +
+		"srun --mpi=pmix '" + filepath.Join(wd, "my bin/cosmogan") + "' run --config '" +
 			filepath.Join(wd, "rel") + `/it'\''s.toml' --run-dir '` + filepath.Join(wd, "runs/a") + "'\n",
 	} {
 		if !strings.Contains(s, want) {
@@ -134,6 +134,7 @@ func TestValidate(t *testing.T) {
 		{func(j *Job) { j.Partition = "gpu\n#SBATCH --x" }, "partition"},
 		{func(j *Job) { j.JobName = `a"b` }, "job name"},
 		{func(j *Job) { j.Config = "a\x00b" }, "NUL"},
+		{func(j *Job) { j.Binary = "/opt/my cosmogan" }, "cannot signal"},
 	} {
 		j := paperJob()
 		tc.edit(&j)
