@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildBinary compiles cosmogan (with extra build flags) into a temporary
+// folder: the end-to-end tests run it as a user would.
+func buildBinary(t *testing.T, flags ...string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "cosmogan")
+	args := append([]string{"build"}, flags...)
+	out, err := exec.Command("go", append(args, "-o", bin, ".")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// tinyConfig writes configs/tiny.toml with the given lines appended under
+// its tables (key = value lines replace the same key).
+func tinyConfig(t *testing.T, replace map[string]string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../configs/tiny.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		k, _, ok := strings.Cut(l, "=")
+		if v, found := replace[strings.TrimSpace(k)]; ok && found {
+			lines[i] = strings.TrimSpace(k) + " = " + v
+		}
+	}
+	path := filepath.Join(t.TempDir(), "tiny.toml")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// finalWeights reads the weights_sha256 of each stage from a finished run.
+func finalWeights(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Stage   string            `json:"stage"`
+		Weights map[string]string `json:"weights_sha256"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Stage != "done" || st.Weights["gan"] == "" || st.Weights["ae"] == "" {
+		t.Fatalf("%s: state %+v, want a finished run with the weights of both stages", dir, st)
+	}
+	return st.Weights
+}
+
+// TestKilledRunResumesExactly kills a real run with SIGKILL at random
+// instants, several times, restarts it each time, and checks that it ends
+// with the weights of an uninterrupted run.
+func TestKilledRunResumesExactly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary many times")
+	}
+	bin := buildBinary(t)
+	cfg := tinyConfig(t, map[string]string{"steps": "60", "checkpoint_every": "7", "eval_every": "10", "status_addr": `""`})
+	whole := filepath.Join(t.TempDir(), "whole")
+	if out, err := exec.Command(bin, "run", "--config", cfg, "--run-dir", whole).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+	want := finalWeights(t, whole)
+
+	killed := filepath.Join(t.TempDir(), "killed")
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	kills := 0
+	for attempt := 0; attempt < 20; attempt++ {
+		cmd := exec.Command(bin, "run", "--config", cfg, "--run-dir", killed)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		delay := time.Duration(50+rng.IntN(400)) * time.Millisecond
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run after %d kills: %v", kills, err)
+			}
+			if kills < 2 {
+				t.Logf("the run finished after only %d kills; starting again from scratch", kills)
+				os.RemoveAll(killed)
+				kills = 0
+				continue
+			}
+			got := finalWeights(t, killed)
+			for stage, w := range want {
+				if got[stage] != w {
+					t.Errorf("after %d SIGKILLs, %s weights %s, uninterrupted %s", kills, stage, got[stage], w)
+				}
+			}
+			t.Logf("%d SIGKILLs, then the same weights as the uninterrupted run", kills)
+			return
+		case <-time.After(delay):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+		}
+	}
+	t.Fatalf("the run never finished after %d kills", kills)
+}
