@@ -25,17 +25,16 @@ DIR=${1:-$(mktemp -d /tmp/slurm.XXXXXX)}
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 chmod 0700 "$DIR"
-mkdir -p "$DIR/state" "$DIR/spool" "$DIR/munge"
+mkdir -p "$DIR/state" "$DIR/spool" "$DIR/munge" "$DIR/pmix"
 chmod 0700 "$DIR/munge"
 
-# munge: a private key and daemon. mungekey (munge >= 0.5.14) or
-# create-munge-key (older) or plain random bytes all make a valid key.
+# munge: a private key and daemon, so /etc/munge/munge.key is neither needed
+# nor used. mungekey (munge >= 0.5.14) makes the key; 1 KiB of random bytes is
+# as good a key for older munge (whose create-munge-key writes only to /etc).
 KEY=$DIR/munge/munge.key
 if [ ! -s "$KEY" ]; then
-	if command -v mungekey >/dev/null || [ -x /usr/sbin/mungekey ]; then
+	if command -v mungekey >/dev/null; then
 		mungekey --create --keyfile="$KEY" --force
-	elif command -v create-munge-key >/dev/null; then
-		dd if=/dev/urandom of="$KEY" bs=1024 count=1 status=none
 	else
 		dd if=/dev/urandom of="$KEY" bs=1024 count=1 status=none
 	fi
@@ -93,11 +92,17 @@ SelectTypeParameters=CR_CPU
 ReturnToService=2
 KillWait=5
 MinJobAge=600
+# Job ids differ between clusters and runs (see mpi.conf below).
+FirstJobId=$(( (RANDOM << 4 | RANDOM % 16) % 900000 + 1000 ))
 # The node is declared, not probed: accept CPUs/RealMemory as written.
 SlurmdParameters=config_overrides
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=2 RealMemory=512 State=UNKNOWN
 PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 CONF
+# The PMIx plugin makes a folder per step named after the uid, job and step
+# ids under PMIxCliTmpDirBase (default /tmp) and fails the step when it
+# exists: keep it in this cluster's folder.
+echo "PMIxCliTmpDirBase=$DIR/pmix" >"$DIR/mpi.conf"
 export SLURM_CONF=$DIR/slurm.conf
 
 slurmctld -f "$SLURM_CONF" -i

@@ -3,6 +3,7 @@
 # stops slurmd, slurmctld and munged by the pids in DIR. Leaves DIR for logs.
 set -uo pipefail
 DIR=${1:?usage: stop.sh DIR}
+DIR=$(cd "$DIR" && pwd)
 export SLURM_CONF=$DIR/slurm.conf PATH="$PATH:/usr/sbin"
 scancel --user=root >/dev/null 2>&1 || true
 stop() { # pidfile
@@ -15,4 +16,13 @@ stop() { # pidfile
 stop "$DIR/slurmd.pid"
 stop "$DIR/slurmctld.pid"
 stop "$DIR/munge/munged.pid"
+# slurmstepd runs detached from slurmd; kill what is left of this cluster's
+# steps and tasks, known by SLURM_CONF=DIR/slurm.conf in their environment.
+for env in /proc/[0-9]*/environ; do
+	pid=${env#/proc/}; pid=${pid%/environ}
+	[ "$pid" = $$ ] && continue
+	if { tr '\0' '\n' <"$env"; } 2>/dev/null | grep -qxF "SLURM_CONF=$SLURM_CONF"; then
+		kill -9 "$pid" 2>/dev/null && echo "stop.sh: killed leftover $pid" >&2
+	fi
+done
 echo "stop.sh: stopped the cluster in $DIR" >&2
