@@ -25,8 +25,8 @@ func buildBinary(t *testing.T, flags ...string) string {
 	return bin
 }
 
-// tinyConfig writes configs/tiny.toml with the given lines appended under
-// its tables (key = value lines replace the same key).
+// tinyConfig writes a copy of configs/tiny.toml in which the keys of replace
+// (every line "key = …" of the file, in whichever table) take new values.
 func tinyConfig(t *testing.T, replace map[string]string) string {
 	t.Helper()
 	b, err := os.ReadFile("../../configs/tiny.toml")
@@ -34,10 +34,17 @@ func tinyConfig(t *testing.T, replace map[string]string) string {
 		t.Fatal(err)
 	}
 	lines := strings.Split(string(b), "\n")
+	found := map[string]bool{}
 	for i, l := range lines {
 		k, _, ok := strings.Cut(l, "=")
-		if v, found := replace[strings.TrimSpace(k)]; ok && found {
+		if v, want := replace[strings.TrimSpace(k)]; ok && want {
 			lines[i] = strings.TrimSpace(k) + " = " + v
+			found[strings.TrimSpace(k)] = true
+		}
+	}
+	for k := range replace {
+		if !found[k] {
+			t.Fatalf("configs/tiny.toml has no key %s to replace", k)
 		}
 	}
 	path := filepath.Join(t.TempDir(), "tiny.toml")
@@ -119,4 +126,25 @@ func TestKilledRunResumesExactly(t *testing.T) {
 		}
 	}
 	t.Fatalf("the run never finished after %d kills", kills)
+}
+
+// loggedWeights returns the last weights_sha256 a rank's log records for a
+// stage.
+func loggedWeights(t *testing.T, path, stage string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for _, line := range strings.Split(string(b), "\n") {
+		var l struct {
+			Stage   string `json:"stage"`
+			Weights string `json:"weights_sha256"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Stage == stage && l.Weights != "" {
+			last = l.Weights
+		}
+	}
+	return last
 }
