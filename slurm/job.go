@@ -42,7 +42,8 @@ const DefaultSignalLead = 5 * time.Minute
 const maxSignalLead = 65535 * time.Second
 
 // ParseTime reads a Slurm time limit written HH:MM:SS or D-HH:MM:SS (hours
-// may exceed 23 in the first form). Minutes and seconds are below 60.
+// may exceed 23 in the first form; fields may have one digit, as 1:0:0).
+// Minutes and seconds are below 60.
 func ParseTime(s string) (time.Duration, error) {
 	bad := func() (time.Duration, error) {
 		return 0, fmt.Errorf("time limit %q: want HH:MM:SS or D-HH:MM:SS", s)
@@ -63,7 +64,7 @@ func ParseTime(s string) (time.Duration, error) {
 	var v [3]int64
 	for i, p := range f {
 		n, err := strconv.ParseInt(p, 10, 32)
-		if err != nil || n < 0 || !isDigits(p) || len(p) < 2 {
+		if err != nil || n < 0 || !isDigits(p) || (i > 0 && len(p) > 2) {
 			return bad()
 		}
 		v[i] = n

@@ -159,6 +159,8 @@ func TestParseFormatTime(t *testing.T) {
 		{"48:00:30", 48*time.Hour + 30*time.Second, "2-00:00:30"},
 		{"1-02:03:04", 26*time.Hour + 3*time.Minute + 4*time.Second, "1-02:03:04"},
 		{"0-00:00:01", time.Second, "00:00:01"},
+		{"1:2:3", time.Hour + 2*time.Minute + 3*time.Second, "01:02:03"},
+		{"100:00:00", 100 * time.Hour, "4-04:00:00"},
 	} {
 		got, err := ParseTime(tc.in)
 		if err != nil || got != tc.want {
@@ -168,7 +170,7 @@ func TestParseFormatTime(t *testing.T) {
 			t.Errorf("FormatTime(%v) = %q, want %q", got, s, tc.out)
 		}
 	}
-	for _, bad := range []string{"", "5", "05:00", "1:2:3", "00:60:00", "00:00:60", "1-24:00:00",
+	for _, bad := range []string{"", "5", "05:00", "00:100:00", "00:00:001", "00:60:00", "00:00:60", "1-24:00:00",
 		"-01:00:00", "x-01:00:00", "01:00:00:00", "+1:00:00", "00:00:00", "1h"} {
 		if d, err := ParseTime(bad); err == nil {
 			t.Errorf("ParseTime(%q) = %v, want an error", bad, d)

@@ -37,6 +37,8 @@ var commands = []command{
 		"run particle-mesh N-body simulations and write particle positions and density grids", simulateCmd},
 	{"prepare", "--snapshot PATH | --particles X.npy --box L | --field X.npy --grid N --out OUT.npy [flags]",
 		"turn a GADGET-2 snapshot or particles into a density field (NGP/CIC/DTFE, Eq. 1/2, strided smoothing)", prepareCmd},
+	{"sbatch", "--config FILE --run-dir DIR --nodes N --ntasks-per-node T --time HH:MM:SS [--gpus-per-task G] [--cpus-per-task C] [--partition P] [--job-name NAME] [--submit]",
+		"print the Slurm job script that runs the training on N×T ranks and requeues itself before the time limit, or submit it", sbatchCmd},
 }
 
 func main() { os.Exit(mainStatus(os.Args[1:], os.Stdout, os.Stderr)) }

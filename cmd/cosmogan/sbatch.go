@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/cosmogan/cosmogan/slurm"
+)
+
+// sbatchStdout receives the script or the job id (a variable for tests).
+var sbatchStdout io.Writer = os.Stdout
+
+func sbatchCmd(fs *flag.FlagSet) func() error {
+	config := fs.String("config", "", "configuration `file` of the run (required; only checked to be readable here)")
+	runDir := fs.String("run-dir", "", "run `directory` (required); its parent must exist; holds slurm-JOBID.out")
+	nodes := fs.Int("nodes", 1, "`nodes` of the job")
+	tasks := fs.Int("ntasks-per-node", 1, "`tasks` (MPI ranks) per node")
+	gpus := fs.Int("gpus-per-task", 0, "`GPUs` per rank (0: none requested)")
+	cpus := fs.Int("cpus-per-task", 1, "`cores` per rank")
+	limit := fs.String("time", "", "wall-clock limit of one run of the job, `HH:MM:SS` or D-HH:MM:SS (required)")
+	partition := fs.String("partition", "", "`partition` to run in (default: the cluster's default)")
+	name := fs.String("job-name", "cosmogan", "job `name` shown by squeue")
+	lead := fs.Duration("signal-lead", 0, "how long before the limit the ranks get USR1 to checkpoint and requeue, e.g. 10m (default: 5m, or a tenth of --time if shorter)")
+	binary := fs.String("binary", "", "cosmogan `executable` the ranks run (default: this program, "+
+		"which must then be at the same path on the compute nodes)")
+	submit := fs.Bool("submit", false, "submit the job with sbatch and print its id, instead of printing the script")
+	return func() error {
+		if fs.NArg() > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		}
+		for _, req := range []struct{ flag, value string }{{"config", *config}, {"run-dir", *runDir}, {"time", *limit}} {
+			if req.value == "" {
+				return usageError{fmt.Sprintf("--%s is required", req.flag)}
+			}
+		}
+		for _, f := range []struct {
+			flag       string
+			value, min int
+		}{{"nodes", *nodes, 1}, {"ntasks-per-node", *tasks, 1}, {"cpus-per-task", *cpus, 1}, {"gpus-per-task", *gpus, 0}} {
+			if f.value < f.min {
+				return usageError{fmt.Sprintf("--%s %d: want an integer ≥ %d", f.flag, f.value, f.min)}
+			}
+		}
+		t, err := slurm.ParseTime(*limit)
+		if err != nil {
+			return usageError{"--time: " + err.Error()}
+		}
+		if *lead < 0 {
+			return usageError{fmt.Sprintf("--signal-lead %v: want a positive duration", *lead)}
+		}
+		// The configuration is the daemon's to parse; here it only has to
+		// be there, so that a job does not queue for hours to fail at once.
+		if err := readableFile(*config); err != nil {
+			return usageError{fmt.Sprintf("--config %s: %v", *config, err)}
+		}
+		dir, err := filepath.Abs(*runDir)
+		if err != nil {
+			return usageError{fmt.Sprintf("--run-dir %s: %v", *runDir, err)}
+		}
+		if st, err := os.Stat(filepath.Dir(dir)); err != nil || !st.IsDir() {
+			return usageError{fmt.Sprintf("--run-dir %s: its parent %s is not an existing directory", *runDir, filepath.Dir(dir))}
+		}
+		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+			return usageError{fmt.Sprintf("--run-dir %s: exists and is not a directory", *runDir)}
+		}
+		bin := *binary
+		if bin == "" {
+			if bin, err = os.Executable(); err != nil {
+				return fmt.Errorf("cannot find this program's path (give --binary): %w", err)
+			}
+		} else if filepath.Base(bin) != bin { // a path, not a name looked up in the job's PATH
+			if st, err := os.Stat(bin); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+				return usageError{fmt.Sprintf("--binary %s: not an executable file", bin)}
+			}
+		}
+		job := slurm.Job{
+			Config: *config, RunDir: dir, Nodes: *nodes, TasksPerNode: *tasks, CPUsPerTask: *cpus, GPUsPerTask: *gpus,
+			Time: t, Partition: *partition, JobName: *name, Binary: bin, SignalLead: *lead,
+		}
+		script, err := job.Script()
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		if !*submit {
+			_, err := io.WriteString(sbatchStdout, script)
+			return err
+		}
+		// Slurm opens RUN_DIR/slurm-JOBID.out before the script runs: the
+		// run directory must exist when the job starts. An empty one is a
+		// new run to the daemon.
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("create the run directory: %w", err)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		id, err := slurm.Submit(ctx, script)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(sbatchStdout, id)
+		return err
+	}
+}
+
+// readableFile reports why path cannot be read as a file, or nil.
+func readableFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return errors.New("no such file")
+		}
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return errors.New("is a directory, not a file")
+	}
+	var b [1]byte
+	if _, err := f.Read(b[:]); err != nil && err != io.EOF {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cosmogan/cosmogan/slurm/slurmtest"
+)
+
+// sbatchRun runs `cosmogan sbatch ARGS` and returns the status, what it
+// printed on stdout and on stderr.
+func sbatchRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	old := sbatchStdout
+	sbatchStdout = &stdout
+	defer func() { sbatchStdout = old }()
+	status := mainStatus(append([]string{"sbatch"}, args...), &stdout, &stderr)
+	return status, stdout.String(), stderr.String()
+}
+
+func sbatchFixture(t *testing.T) (dir, config string) {
+	dir = t.TempDir()
+	config = filepath.Join(dir, "tiny.toml")
+	if err := os.WriteFile(config, []byte("# the daemon reads this\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, config
+}
+
+func TestSbatchPrintsScript(t *testing.T) {
+	dir, config := sbatchFixture(t)
+	run := filepath.Join(dir, "run")
+	status, out, errs := sbatchRun(t, "--config", config, "--run-dir", run, "--nodes", "2", "--ntasks-per-node", "4",
+		"--gpus-per-task", "1", "--cpus-per-task", "8", "--time", "1-12:00:00", "--partition", "gpu", "--job-name", "gan")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errs)
+	}
+	self, _ := os.Executable()
+	for _, want := range []string{
+		"#!/bin/bash\n", "#SBATCH --nodes=2\n", "#SBATCH --ntasks-per-node=4\n", "#SBATCH --cpus-per-task=8\n",
+		"#SBATCH --gpus-per-task=1\n", "#SBATCH --time=1-12:00:00\n", "#SBATCH --partition=gpu\n",
+		"#SBATCH --job-name=gan\n", "#SBATCH --output=" + run + "/slurm-%j.out\n", "#SBATCH --requeue\n",
+		"#SBATCH --open-mode=append\n", "#SBATCH --signal=USR1@300\n", "export OMP_NUM_THREADS=$SLURM_CPUS_PER_TASK\n",
+		"srun --mpi=pmix '" + self + "' run --config '" + config + "' --run-dir '" + run + "'\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("script lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(run); err == nil {
+		t.Error("printing the script created the run directory")
+	}
+
+	// --binary, a relative config, the lead of a short job.
+	t.Chdir(dir)
+	status, out, errs = sbatchRun(t, "--config", "tiny.toml", "--run-dir", "run", "--time", "00:20:00",
+		"--binary", "/bin/true", "--signal-lead", "90s")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errs)
+	}
+	for _, want := range []string{"srun --mpi=pmix '/bin/true' run --config '" + config + "'", "#SBATCH --signal=USR1@90\n",
+		"#SBATCH --nodes=1\n", "#SBATCH --ntasks-per-node=1\n", "#SBATCH --cpus-per-task=1\n", "#SBATCH --job-name=cosmogan\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("script lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "--gpus-per-task") || strings.Contains(out, "--partition") {
+		t.Errorf("script asks for GPUs or a partition it was not given:\n%s", out)
+	}
+}
+
+func TestSbatchUsageErrors(t *testing.T) {
+	dir, config := sbatchFixture(t)
+	run := filepath.Join(dir, "run")
+	ok := []string{"--config", config, "--run-dir", run, "--time", "01:00:00"}
+	with := func(extra ...string) []string { return append(append([]string{}, ok...), extra...) }
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--run-dir", run, "--time", "01:00:00"}, "--config is required"},
+		{[]string{"--config", config, "--time", "01:00:00"}, "--run-dir is required"},
+		{[]string{"--config", config, "--run-dir", run}, "--time is required"},
+		{with("--time", "90"), `time limit "90"`},
+		{with("--time", "00:61:00"), "HH:MM:SS"},
+		{with("--nodes", "0"), "--nodes 0"},
+		{with("--ntasks-per-node", "-1"), "--ntasks-per-node -1"},
+		{with("--gpus-per-task", "-1"), "--gpus-per-task -1"},
+		{with("--cpus-per-task", "0"), "--cpus-per-task 0"},
+		{with("--nodes", "two"), "--nodes"},
+		{with("--signal-lead", "2h"), "not shorter than the time limit"},
+		{with("--partition", "a b"), "partition"},
+		{with("extra"), `unexpected argument "extra"`},
+		{with("--binary", filepath.Join(dir, "nope")), "not an executable"},
+		{with("--config", filepath.Join(dir, "missing.toml")), "missing.toml: no such file"},
+		{with("--config", dir), "is a directory"},
+		{with("--run-dir", filepath.Join(dir, "no", "run")), "parent " + filepath.Join(dir, "no") + " is not an existing directory"},
+		{with("--run-dir", config), "is not a directory"},
+		{with("--run-dir", filepath.Join(dir, "my run")), "contains ' '"},
+	} {
+		status, out, errs := sbatchRun(t, tc.args...)
+		if status != 2 || !strings.Contains(errs, tc.msg) || out != "" {
+			t.Errorf("cosmogan sbatch %s: status %d, stderr %q, stdout %d bytes; want 2, a message with %q, nothing",
+				strings.Join(tc.args, " "), status, errs, len(out), tc.msg)
+		}
+	}
+	if _, err := os.Stat(run); err == nil {
+		t.Error("a refused command created the run directory")
+	}
+}
+
+// TestSbatchSubmitFake submits through a stand-in sbatch: the script reaches
+// its stdin, the id is printed, the run directory is created; a failing
+// sbatch is a runtime error (1) with its message.
+func TestSbatchSubmitFake(t *testing.T) {
+	dir, config := sbatchFixture(t)
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	fake := "#!/bin/sh\n[ \"$1\" = --parsable ] || exit 9\ncat > " + filepath.Join(dir, "stdin") + "\necho 4242\n"
+	if err := os.WriteFile(filepath.Join(bin, "sbatch"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	run := filepath.Join(dir, "run")
+	status, out, errs := sbatchRun(t, "--config", config, "--run-dir", run, "--time", "02:00:00", "--submit")
+	if status != 0 || out != "4242\n" {
+		t.Fatalf("status %d, stdout %q, stderr %q; want 0 and the job id", status, out, errs)
+	}
+	script, _ := os.ReadFile(filepath.Join(dir, "stdin"))
+	if !strings.Contains(string(script), "#SBATCH --time=02:00:00\n") {
+		t.Errorf("sbatch got %q on stdin", script)
+	}
+	if st, err := os.Stat(run); err != nil || !st.IsDir() {
+		t.Errorf("the run directory was not created: %v", err)
+	}
+
+	fail := "#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Requested time limit is invalid' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "sbatch"), []byte(fail), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	status, out, errs = sbatchRun(t, "--config", config, "--run-dir", run, "--time", "02:00:00", "--submit")
+	if status != 1 || !strings.Contains(errs, "Requested time limit is invalid") || out != "" {
+		t.Errorf("failing sbatch: status %d, stdout %q, stderr %q; want 1 and sbatch's message", status, out, errs)
+	}
+}
+
+// TestSbatchSubmitCluster submits with `cosmogan sbatch --submit` to a real
+// one-machine Slurm cluster (skipped without root and Slurm) a 2-task job
+// whose ranks run a stand-in for the binary, and waits for it to complete.
+func TestSbatchSubmitCluster(t *testing.T) {
+	c := slurmtest.Start(t)
+	dir, config := sbatchFixture(t)
+	fake := filepath.Join(dir, "fake-cosmogan")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho \"rank $SLURM_PROCID of $SLURM_NTASKS: $*\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	status, out, errs := sbatchRun(t, "--config", config, "--run-dir", run, "--ntasks-per-node", "2",
+		"--time", "00:05:00", "--binary", fake, "--submit")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errs)
+	}
+	id := strings.TrimSpace(out)
+	job := c.WaitJob(t, id, 30*time.Second, "completion", func(f map[string]string) bool { return f["JobState"] == "COMPLETED" })
+	log, err := os.ReadFile(filepath.Join(run, "slurm-"+id+".out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rank := range 2 {
+		want := "rank " + string(rune('0'+rank)) + " of 2: run --config " + config + " --run-dir " + run + "\n"
+		if !strings.Contains(string(log), want) {
+			t.Errorf("slurm-%s.out lacks %q:\n%s", id, want, log)
+		}
+	}
+	if job["Requeue"] != "1" || job["NumTasks"] != "2" || job["ExitCode"] != "0:0" {
+		t.Errorf("job %s: Requeue=%s NumTasks=%s ExitCode=%s, want 1 2 0:0", id, job["Requeue"], job["NumTasks"], job["ExitCode"])
+	}
+}
