@@ -4,10 +4,10 @@ package main
 
 import (
 	"math"
-	"strconv"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
