@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"runtime"
 	"unsafe"
 )
 
@@ -104,7 +103,6 @@ type gemmJob struct {
 	ws             []workspace
 	transA, transB bool
 	byCols         bool // units are NR-column blocks (else MR-row blocks)
-	parallel       bool // Run is called by Team.For
 	ctrans         bool // m, n, a, b describe Cᵀ: tile (i, j) is stored at c[j·ldc+i]
 	m, n, k        int
 	alpha, beta    float32
@@ -113,14 +111,6 @@ type gemmJob struct {
 }
 
 func (j *gemmJob) Run(worker, lo, hi int) {
-	if worker == 0 && j.parallel {
-		// Team.For has just readied the other workers' goroutines, which
-		// the Go scheduler queues on this P's runnext slot: another P steals
-		// from there only after a delay, so without yielding here the
-		// "parallel" chunks often run one after the other. Yielding lets a
-		// worker run here while this goroutine is picked up elsewhere.
-		runtime.Gosched()
-	}
 	if j.byCols {
 		j0, j1 := lo*gemmNR, min(hi*gemmNR, j.n)
 		sgemmBlock(&j.ws[worker], j, 0, j.m, j0, j1)
@@ -216,7 +206,6 @@ func Sgemm(t *Team, transA, transB bool, m, n, k int, alpha float32, a []float32
 	if threads == 1 || units == 1 || 2*m*n*k < gemmSerialFlops {
 		j.Run(0, 0, units)
 	} else {
-		j.parallel = true
 		t.For(units, j)
 	}
 	*j = gemmJob{} // drop references to the caller's slices
@@ -235,13 +224,9 @@ type gemvJob struct {
 	ld, ldc     int
 	l, k        int
 	alpha, beta float32
-	parallel    bool
 }
 
 func (j *gemvJob) Run(worker, lo, hi int) {
-	if worker == 0 && j.parallel {
-		runtime.Gosched() // see gemmJob.Run
-	}
 	dot := gemmDot4
 	out := (*[4]float32)(j.ws[worker].tile[:4]) // (a local would escape)
 	for i := lo * 4; i < min(hi*4, j.l); i += 4 {
@@ -273,7 +258,6 @@ func sgemv(t *Team, l, k int, rows []float32, ld int, x, c []float32, ldc int, a
 	if t.threads == 1 || units == 1 || 2*l*k < gemmSerialFlops {
 		j.Run(0, 0, units)
 	} else {
-		j.parallel = true
 		t.For(units, j)
 	}
 	*j = gemvJob{}

@@ -69,6 +69,11 @@ func (t *Team) ForGrain(n, grain int, job Job) {
 	for w := 1; w < parts; w++ {
 		t.tasks <- task{job: job, worker: w, lo: w * n / parts, hi: (w + 1) * n / parts}
 	}
+	// The workers just readied sit in this P's run-next slot, which other Ps
+	// steal from only after a delay: without yielding, the "parallel" chunks
+	// often run one after another. Yielding lets a worker run here while
+	// this goroutine is picked up by another P.
+	runtime.Gosched()
 	job.Run(0, 0, n/parts)
 	t.wg.Wait()
 }
