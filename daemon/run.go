@@ -27,6 +27,9 @@ import (
 // on any rank, every rank stops after the same step, rank 0 writes a
 // checkpoint, and Run returns an error wrapping ErrStopped and ctx's error.
 func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error {
+	if cfg.GAN.Batch%comm.Size() != 0 || cfg.AE.Batch%comm.Size() != 0 {
+		return configErrorf("gan.batch = %d and ae.batch = %d must divide evenly over the %d ranks", cfg.GAN.Batch, cfg.AE.Batch, comm.Size())
+	}
 	rd := runDir(dir)
 	var err error
 	if comm.Rank() == 0 {
@@ -34,9 +37,6 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	}
 	if err := agreeOn(comm, err); err != nil {
 		return err
-	}
-	if cfg.GAN.Batch%comm.Size() != 0 || cfg.AE.Batch%comm.Size() != 0 {
-		return configErrorf("gan.batch = %d and ae.batch = %d must divide evenly over the %d ranks", cfg.GAN.Batch, cfg.AE.Batch, comm.Size())
 	}
 	logFile, err := os.OpenFile(rd.path("logs", fmt.Sprintf("rank-%d.jsonl", comm.Rank())), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {

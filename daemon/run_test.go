@@ -3,7 +3,9 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"image/png"
 	"os"
@@ -321,4 +323,66 @@ func loggedWeights(t *testing.T, path, stage string) string {
 		}
 	}
 	return last
+}
+
+// snapshot maps every file of a run directory, except the logs (which record
+// each attempt), to its SHA-256.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(path, string(filepath.Separator)+"logs"+string(filepath.Separator)) {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		out[path] = fmt.Sprintf("%x", sha256.Sum256(b))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestBadInputLeavesRunDirAlone gives a stopped run a changed configuration,
+// a batch that does not divide over its ranks, and a missing data file: each
+// is refused with a message naming the problem, and no file of the run
+// directory changes.
+func TestBadInputLeavesRunDirAlone(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.StatusAddr = ""
+	dir := t.TempDir()
+	if err := Run(newStopAfter(12), cfg, dir, parallel.Single()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "data", "train_001.npy"))
+	before := snapshot(t, dir)
+	other := cfg
+	other.GAN.LabelNoise = 0.2
+	for _, c := range []struct {
+		name  string
+		run   func() []error
+		wants string
+	}{
+		{"changed configuration", func() []error { return []error{Run(context.Background(), other, dir, parallel.Single())} }, "gan.label_noise = 0.2, was 0.05"},
+		{"batch over 3 ranks", func() []error { return runRanks(context.Background(), cfg, dir, 3) }, "divide evenly over the 3 ranks"},
+		{"missing data file", func() []error { return []error{Run(context.Background(), cfg, dir, parallel.Single())} }, "train_001.npy"},
+	} {
+		for _, err := range c.run() {
+			if err == nil || !strings.Contains(err.Error(), c.wants) {
+				t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.wants)
+			}
+		}
+		after := snapshot(t, dir)
+		for path, sum := range before {
+			if after[path] != sum {
+				t.Errorf("%s changed or removed %s", c.name, path)
+			}
+		}
+		for path := range after {
+			if _, ok := before[path]; !ok {
+				t.Errorf("%s created %s", c.name, path)
+			}
+		}
+	}
 }
