@@ -15,13 +15,13 @@ import (
 
 // fakeDaemon stands in for `cosmogan run`: each rank records its arguments
 // and environment, then (on the first run of the job) waits for USR1, marks
-// it in a file and goes on waiting until the requeue's SIGTERM; on a
-// requeued run it ends at once.
+// it in a file and goes on waiting until the requeue's SIGTERM, or exits 0
+// when RUN_DIR/exit-on-usr1 exists; on a requeued run it ends at once.
 const fakeDaemon = `#!/bin/sh
 args="$*"
 while [ $# -gt 0 ]; do [ "$1" = --run-dir ] && d=$2; shift; done
 r=${SLURM_RESTART_COUNT:-0}
-trap 'touch "$d/usr1-$SLURM_PROCID"; echo "fake rank=$SLURM_PROCID got USR1"' USR1
+trap 'touch "$d/usr1-$SLURM_PROCID"; echo "fake rank=$SLURM_PROCID got USR1"; [ -e "$d/exit-on-usr1" ] && exit 0' USR1
 trap 'echo "fake rank=$SLURM_PROCID got TERM"; exit 0' TERM
 printf '%s\n' "$args" > "$d/args-$r-$SLURM_PROCID"
 env > "$d/env-$r-$SLURM_PROCID"
@@ -63,8 +63,12 @@ func waitFiles(t *testing.T, c *slurmtest.Cluster, id string, timeout time.Durat
 // 2-task job through srun --mpi=pmix, USR1 to its steps (scancel --signal,
 // as --signal=USR1@LEAD does at the limit), Requeue, and the second run
 // appending to the same output file.
+//
+// A second job, alongside, has a one-minute limit and a 45 s lead: Slurm
+// itself must send USR1 to both its ranks before the limit (it checks every
+// 30 s or so, hence the long lead), and they exit 0 on it.
 func TestClusterJob(t *testing.T) {
-	c := slurmtest.Start(t)
+	c := slurmtest.StartWith(t, slurmtest.Options{CPUs: 4}) // two 2-task jobs at once
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -102,6 +106,27 @@ func TestClusterJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("submitted job %s", id)
+
+	limitDir := filepath.Join(dir, "limit")
+	if err := os.Mkdir(limitDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(limitDir, "exit-on-usr1"), nil, 0o644)
+	limitJob := job
+	limitJob.RunDir, limitJob.Time, limitJob.SignalLead = limitDir, time.Minute, 45*time.Second
+	limitScript, err := limitJob.Script()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(limitScript, "#SBATCH --signal=USR1@45\n") {
+		t.Fatalf("no --signal=USR1@45 in\n%s", limitScript)
+	}
+	limitScript = strings.Replace(limitScript, "srun --mpi=pmix", "srun --mpi="+c.MPI, 1)
+	limitID, err := slurm.Submit(ctx, limitScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("submitted job %s (limit 1 min, USR1 45 s before)", limitID)
 	outFile := filepath.Join(runDir, "slurm-"+id+".out")
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -178,4 +203,20 @@ func TestClusterJob(t *testing.T) {
 		}
 	}
 	t.Logf("job %s: 2 ranks, USR1, requeue, second run completed in %.1f s", id, time.Since(start).Seconds())
+
+	// The time-limit job: USR1 from --signal reached both ranks, which
+	// ended the job before its limit.
+	fields = c.WaitJob(t, limitID, 70*time.Second, "the end of the time-limit job", func(f map[string]string) bool {
+		return f["JobState"] == "COMPLETED"
+	})
+	for _, f := range []string{"usr1-0", "usr1-1"} {
+		if _, err := os.Stat(filepath.Join(limitDir, f)); err != nil {
+			t.Errorf("time-limit job %s: a rank got no USR1 from --signal: %v", limitID, err)
+		}
+	}
+	if fields["ExitCode"] != "0:0" || fields["Restarts"] != "0" {
+		t.Errorf("time-limit job %s: ExitCode=%s Restarts=%s, want 0:0 0", limitID, fields["ExitCode"], fields["Restarts"])
+	}
+	t.Logf("job %s: USR1 from --signal=USR1@45 after %s of its 1-minute limit; all done in %.1f s",
+		limitID, fields["RunTime"], time.Since(start).Seconds())
 }

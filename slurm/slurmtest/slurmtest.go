@@ -97,6 +97,22 @@ func PMIxPlugin() bool {
 // failed.
 func Start(t testing.TB) *Cluster {
 	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// Options change the cluster Start makes.
+type Options struct {
+	// CPUs the node declares (default 2). More than the machine has is
+	// allowed (slurmd takes the declared count), for jobs that mostly wait.
+	CPUs int
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, o Options) *Cluster {
+	t.Helper()
+	if o.CPUs <= 0 {
+		o.CPUs = 2
+	}
 	if why := Missing(); why != "" {
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("slurmtest: cannot start a Slurm cluster: %s (%s=1)", why, RequireEnv)
@@ -112,7 +128,7 @@ func Start(t testing.TB) *Cluster {
 		t.Fatal(err)
 	}
 	host, _, _ = strings.Cut(host, ".")
-	c := &Cluster{Dir: dir, Conf: filepath.Join(dir, "slurm.conf"), Node: host, CPUs: 2, MPI: "none"}
+	c := &Cluster{Dir: dir, Conf: filepath.Join(dir, "slurm.conf"), Node: host, CPUs: o.CPUs, MPI: "none"}
 	if PMIxPlugin() {
 		c.MPI = "pmix"
 	}
