@@ -62,15 +62,20 @@ func Serve(cfg Config, dir string) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, ErrStopped):
-		if sig == syscall.SIGUSR1 && env.InSlurm && comm.Rank() == 0 {
+	case errors.Is(err, ErrStopped) && sig == syscall.SIGUSR1 && env.InSlurm:
+		// Slurm's warning before the time limit: the checkpoint is written,
+		// the job goes back in the queue and continues from it; this run
+		// ends as it should (status 0).
+		if comm.Rank() == 0 {
 			rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer rcancel()
 			if rerr := slurm.Requeue(rctx, env.JobID); rerr != nil {
 				return fmt.Errorf("%w; requeueing Slurm job %s failed: %v", err, env.JobID, rerr)
 			}
-			fmt.Fprintf(os.Stderr, "cosmogan: requeued Slurm job %s; it resumes from the checkpoint\n", env.JobID)
+			fmt.Fprintf(os.Stderr, "cosmogan: %v; requeued Slurm job %s, which resumes from the checkpoint\n", err, env.JobID)
 		}
+		return nil
+	case errors.Is(err, ErrStopped):
 		return err
 	case comm.Size() > 1:
 		fmt.Fprintf(os.Stderr, "cosmogan run: rank %d of %d: %v\n", comm.Rank(), comm.Size(), err)
