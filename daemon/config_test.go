@@ -9,7 +9,7 @@ import (
 )
 
 func TestShippedConfigurationsParse(t *testing.T) {
-	for _, path := range []string{"../config.toml", "../configs/tiny.toml"} {
+	for _, path := range []string{"../config.toml", "../configs/tiny.toml", "../configs/paper-2d.toml", "../configs/paper-3d.toml"} {
 		if _, err := LoadConfig(path); err != nil {
 			t.Errorf("%s: %v", path, err)
 		}
