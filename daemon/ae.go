@@ -71,7 +71,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 			} else {
 				p.Stale++
 			}
-			r.log.Info().Str("stage", stageAE).Int("step", p.Step).Float64("validation_loss", v).Float64("best", p.Best).Int("stale", p.Stale).Msg("ae validation")
+			r.log.Info().Int("step", p.Step).Float64("validation_loss", v).Float64("best", p.Best).Int("stale", p.Stale).Msg("ae validation")
 			r.status.recordValidation(v)
 			return nil
 		},
@@ -99,7 +99,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 	if err := broadcastNets(r.comm, []trained{{net: ae.E}}); err != nil {
 		return err
 	}
-	r.log.Info().Str("stage", stageAE).Str("weights_sha256", weightsSHA256(ae.E)).Int("best_step", p.BestStep).Msg("stage weights")
+	r.log.Info().Str("weights_sha256", weightsSHA256(ae.E)).Int("best_step", p.BestStep).Msg("stage weights")
 	if r.comm.Rank() != 0 {
 		return nil
 	}

@@ -63,7 +63,7 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.log.Info().Str("stage", stageGAN).Str("weights_sha256", weightsSHA256(gan.G, gan.D)).Msg("stage weights")
+	r.log.Info().Str("weights_sha256", weightsSHA256(gan.G, gan.D)).Msg("stage weights")
 	if r.comm.Rank() != 0 {
 		return nil
 	}
@@ -121,7 +121,7 @@ func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p
 	}
 	d := rep.Distances
 	better := d.Score < p.Best
-	r.log.Info().Str("stage", stageGAN).Int("step", p.Step).Float64("score", d.Score).Float64("pixel_pdf", d.PixelPDF).
+	r.log.Info().Int("step", p.Step).Float64("score", d.Score).Float64("pixel_pdf", d.PixelPDF).
 		Float64("mean_density", d.MeanDensity).Float64("power_spectrum", d.PowerSpectrum).Float64("peak_counts", d.PeakCounts).
 		Bool("best", better).Msg("gan evaluation")
 	r.status.recordDistances(d)

@@ -7,8 +7,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/cosmogan/cosmogan/model"
 )
 
@@ -53,7 +51,7 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 	if err := r.resume(st, cp, &p); err != nil {
 		return p, err
 	}
-	log := r.log.With().Str("stage", st.name).Logger()
+	log := r.log
 	save := func(name string) error {
 		if r.comm.Rank() != 0 {
 			return nil
@@ -151,7 +149,7 @@ func (r *runner) resume(st *stageRun, cp checkpointer, p *progress) error {
 		if ck := cp.latest(); ck != nil {
 			err = r.restoreFrom(ck, st, p)
 			if err == nil {
-				r.log.Info().Str("stage", st.name).Int("step", p.Step).Msg("resuming from checkpoint")
+				r.log.Info().Int("step", p.Step).Msg("resuming from checkpoint")
 			}
 		}
 	}
@@ -189,7 +187,7 @@ func (r *runner) rollback(st *stageRun, cp checkpointer, p *progress) error {
 		return fmt.Errorf("%s stage at step %d: gradients kept going non-finite after %d rollbacks to the last checkpoint: %w (try a lower learning rate, or check the data for NaN)",
 			st.name, p.Step, r.cfg.Train.MaxRollbacks, errDiverged)
 	}
-	r.log.Warn().Str("stage", st.name).Int("step", p.Step).Int("rollback", rollbacks).Msg("rolling back to the last checkpoint")
+	r.log.Warn().Int("step", p.Step).Int("rollback", rollbacks).Msg("rolling back to the last checkpoint")
 	if err := r.resume(st, cp, p); err != nil {
 		return err
 	}
@@ -245,8 +243,4 @@ func (r *runner) agree(err error) error {
 		return fmt.Errorf("another rank failed (see its log)")
 	}
 	return nil
-}
-
-func stageLogger(l zerolog.Logger, stage string) zerolog.Logger {
-	return l.With().Str("stage", stage).Logger()
 }

@@ -76,11 +76,12 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	for st.Stage != stageDone {
 		start := time.Now()
 		r.status.setStage(st.Stage)
+		r.log = log.With().Str("stage", st.Stage).Logger() // every line of a stage says which
 		next, err := r.stage(ctx, st.Stage)
 		if err := r.agree(err); err != nil {
 			return err
 		}
-		log.Info().Str("stage", st.Stage).Float64("seconds", time.Since(start).Seconds()).Msg("stage done")
+		r.log.Info().Float64("seconds", time.Since(start).Seconds()).Msg("stage done")
 		st.Stage, st.Weights = next, r.weights
 		if comm.Rank() == 0 {
 			err = rd.writeState(st)
