@@ -2,13 +2,16 @@ package daemon
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/cosmogan/cosmogan/eval"
+	"github.com/cosmogan/cosmogan/internal/atomicfile"
 	"github.com/cosmogan/cosmogan/model"
 )
 
@@ -38,8 +41,9 @@ func (r *runner) writeReport() error {
 	r.test.draw(crops, arch.Size, n, newStreamFor(r.cfg.Seed, "report/test").fixed())
 	z := make([]float32, n*arch.Latent)
 	model.SampleLatent(z, newStreamFor(r.cfg.Seed, "report").fixed())
-	if err := r.compare("gan", "Best generator against held-out test crops", crops, generateFrom(r.ctx, g, z, n), n, false,
-		"test crops", "generated"); err != nil {
+	ganScore, err := r.compare("gan", "Best generator against held-out test crops", crops, generateFrom(r.ctx, g, z, n), n, false,
+		"test crops", "generated")
+	if err != nil {
 		return err
 	}
 	val, err := readNPY(r.dir.path("samples", "test.npy"))
@@ -51,31 +55,58 @@ func (r *runner) writeReport() error {
 		return err
 	}
 	m := len(val) / arch.ImageShape().Size()
-	if err := r.compare("ae", "Autoencoder: test crops and their reconstructions", val, recon, m, true,
-		"test crops", "reconstructed"); err != nil {
+	aeScore, err := r.compare("ae", "Autoencoder: test crops and their reconstructions", val, recon, m, true,
+		"test crops", "reconstructed")
+	if err != nil {
 		return err
 	}
-	return r.writeCurves()
+	if err := r.writeCurves(); err != nil {
+		return err
+	}
+	return r.writeIndex(ganScore, aeScore)
 }
 
-// compare evaluates fake against real and writes report/<name>/.
-func (r *runner) compare(name, title string, real, fake []float32, n int, paired bool, realName, fakeName string) error {
+var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>cosmogan run report</title>
+<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}img{max-width:100%}</style></head>
+<body><h1>cosmogan run report</h1>
+<p>Configuration: <code>../config.toml</code>. Scores: the sum of the four distances of §4.1 in decades (0 when the sets agree; lower is better).</p>
+<ul>
+<li><a href="gan/report.html">Best generator against held-out test crops</a>: score {{printf "%.4g" .GAN}}</li>
+<li><a href="ae/report.html">Autoencoder: test crops and their reconstructions (paired, with Dice)</a>: score {{printf "%.4g" .AE}}</li>
+</ul>
+<h2>Training</h2><img src="losses.png" alt="training curves">
+</body></html>
+`))
+
+// writeIndex writes report/report.html, the page that leads to the others.
+func (r *runner) writeIndex(ganScore, aeScore float64) error {
+	var b bytes.Buffer
+	if err := indexPage.Execute(&b, map[string]float64{"GAN": ganScore, "AE": aeScore}); err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(r.dir.path("report", "report.html"), b.Bytes())
+}
+
+// compare evaluates fake against real, writes report/<name>/ and returns the
+// score.
+func (r *runner) compare(name, title string, real, fake []float32, n int, paired bool, realName, fakeName string) (float64, error) {
 	arch := r.cfg.Model
 	rs, err := evalSet(real, arch, n, r.cfg.Data.Transform)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	fs, err := evalSet(fake, arch, n, r.cfg.Data.Transform)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rep, err := eval.Compare(rs, fs, paired, eval.Options{Threads: r.team.Threads()})
 	if err != nil {
-		return fmt.Errorf("report %s: %w", name, err)
+		return 0, fmt.Errorf("report %s: %w", name, err)
 	}
 	dir := r.dir.path("report", name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return 0, err
 	}
 	desc := fmt.Sprintf("%d crops of side %d", n, arch.Size)
 	page := eval.ReportPage{Title: title, RealName: realName, FakeName: fakeName, RealDesc: desc, FakeDesc: desc,
@@ -85,10 +116,10 @@ func (r *runner) compare(name, title string, real, fake []float32, n int, paired
 		page.DicePNG = eval.DicePNG
 	}
 	if err := eval.WriteReport(dir, rep, rs, fs, page); err != nil {
-		return err
+		return 0, err
 	}
 	r.log.Info().Str("dir", dir).Float64("score", rep.Distances.Score).Msg("report written")
-	return nil
+	return rep.Distances.Score, nil
 }
 
 // writeCurves draws report/losses.png from rank 0's log: the GAN losses, the

@@ -67,7 +67,7 @@ func TestRunWritesEveryOutput(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"report/gan/report.json", "report/gan/stats.png", "report/gan/report.html",
-		"report/ae/report.json", "report/ae/dice.png", "report/losses.png", "data/meta.json", "status.addr"} {
+		"report/ae/report.json", "report/ae/dice.png", "report/losses.png", "report/report.html", "data/meta.json", "status.addr"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}
@@ -250,7 +250,7 @@ func TestGenerate(t *testing.T) {
 	}
 	out := filepath.Join(dir, "g.npy")
 	for _, f := range []string{"report/gan/report.json", "report/gan/stats.png", "report/gan/report.html",
-		"report/ae/report.json", "report/ae/dice.png", "report/losses.png", "data/meta.json", "status.addr"} {
+		"report/ae/report.json", "report/ae/dice.png", "report/losses.png", "report/report.html", "data/meta.json", "status.addr"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}
