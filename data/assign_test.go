@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -122,5 +123,86 @@ func TestParseScheme(t *testing.T) {
 	}
 	if _, err := ParseScheme("tsc"); err == nil {
 		t.Fatal("tsc accepted")
+	}
+}
+
+// TestNGPFastPathIsContract: the cell of every coordinate, by the
+// multiplication fast path or the fallback, is floor(x / box · n) mod n
+// evaluated as the contract writes it, including coordinates a few ulps
+// either side of every cell boundary, outside the box, and huge.
+func TestNGPFastPathIsContract(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, c := range []struct {
+		n   int
+		box float64
+	}{{384, 100}, {7, 3}, {768, 1000.0 / 3}, {5, 1e-3}} {
+		var xs []float64
+		for k := -c.n; k <= 2*c.n; k++ {
+			edge := float64(k) * c.box / float64(c.n)
+			for _, e := range []float64{edge, float64(float32(edge))} {
+				for u := -3; u <= 3; u++ {
+					xs = append(xs, e+float64(u)*math.Abs(e)*0x1p-52, float64(math.Nextafter32(float32(e), float32(e)+float32(u))))
+				}
+			}
+		}
+		for range 20000 {
+			xs = append(xs, (rng.Float64()*3-1)*c.box, float64(float32(rng.Float64()*c.box)))
+		}
+		xs = append(xs, 1e300, -1e300, math.MaxFloat32, -7.5e17)
+		m := Mesh{Dim: 3, N: c.n, Box: c.box}
+		pos := make([]float64, 3*len(xs))
+		for i, x := range xs {
+			pos[3*i], pos[3*i+1], pos[3*i+2] = x, c.box/2, x
+		}
+		s := newNGPScatter(m, 3, len(xs))
+		if q := s.sortFloat64(pos); q >= 0 {
+			t.Fatalf("%+v: particle %d at %v refused", c, q, pos[3*q:3*q+3])
+		}
+		half := int(math.Floor(c.box / 2 / c.box * float64(c.n)))
+		for i, x := range xs {
+			f := math.Floor(x / c.box * float64(c.n))
+			want := int(math.Mod(math.Mod(f, float64(c.n))+float64(c.n), float64(c.n)))
+			if got := s.cells[i]; got != (want*c.n+half)*c.n+want {
+				t.Fatalf("%+v: x = %v (%b): cell %d, want (%d, %d, %d)", c, x, math.Float64bits(x), got, want, half, want)
+			}
+		}
+	}
+	if q := newNGPScatter(Mesh{Dim: 2, N: 4, Box: 1}, 2, 3).sortFloat64([]float64{0, 0, 0.5, math.NaN(), math.Inf(1), 0}); q != 1 {
+		t.Fatalf("first non-finite particle %d, want 1", q)
+	}
+}
+
+// TestNGPThreadsAndChunks: the NGP counts of the float32 little-endian path
+// and of the float64 path agree bit for bit for any thread count and chunk
+// size, including more threads than particles or planes.
+func TestNGPThreadsAndChunks(t *testing.T) {
+	for _, dim := range []int{2, 3} {
+		m := Mesh{Dim: dim, N: 6, Box: 3}
+		pos := randomPositions(2000, dim, 3, 11)
+		raw := make([]byte, 4*len(pos))
+		for i, x := range pos {
+			pos[i] = float64(float32(x))
+			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(float32(x)))
+		}
+		ref := make([]float32, pow(6, dim))
+		Deposit(ref, m, NGP, pos, 1)
+		for _, th := range []int{1, 2, 5, 8} {
+			for _, chunk := range []int{1, 3, 2000} {
+				g := make([]float32, len(ref))
+				s := newNGPScatter(m, th, chunk)
+				rec := 4 * dim
+				for lo := 0; lo < 2000; lo += chunk {
+					if q := s.sortFloat32LE(raw[lo*rec : min(lo+chunk, 2000)*rec]); q >= 0 {
+						t.Fatalf("particle %d refused", lo+q)
+					}
+					addCounts(g, s)
+				}
+				for i := range g {
+					if g[i] != ref[i] {
+						t.Fatalf("%dD, %d threads, chunk %d: cell %d = %v, want %v", dim, th, chunk, i, g[i], ref[i])
+					}
+				}
+			}
+		}
 	}
 }

@@ -263,8 +263,11 @@ func FuzzGadget(f *testing.F) {
 			return
 		}
 		var n int64
-		buf, pos := make([]byte, 3*8*5), make([]float64, 3*5)
-		err = g.each(bytes.NewReader(b), 0x3f, buf, pos, func(p []float64) error { n += int64(len(p) / 3); return nil })
+		pos := make([]float64, 3*5)
+		err = g.each(bytes.NewReader(b), 0x3f, make([]byte, 3*8*5), func(c rawChunk) error {
+			n += int64(len(c.b) / (3 * c.width))
+			return c.decode(pos[:len(c.b)/c.width])
+		})
 		if err == nil && n != g.total() {
 			t.Fatalf("streamed %d particles, header has %d", n, g.total())
 		}

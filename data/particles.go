@@ -142,29 +142,33 @@ func (s *Snapshot) Describe() string {
 
 // Each streams the positions of the selected types, file by file, type by type.
 func (s *Snapshot) Each(chunk int, fn func(pos []float64) error) error {
-	chunk = max(chunk, 1)
-	buf := make([]byte, 3*8*chunk)
-	pos := make([]float64, 3*chunk)
+	return eachDecoded(s, chunk, fn)
+}
+
+// eachRaw streams the position blocks of the selected types as stored.
+func (s *Snapshot) eachRaw(chunk int, fn func(rawChunk) error) error {
+	buf := make([]byte, 3*8*max(chunk, 1))
 	for _, g := range s.files {
-		if err := s.eachFile(g, buf, pos, fn); err != nil {
+		if err := s.eachFile(g, buf, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Snapshot) eachFile(g *gadgetFile, buf []byte, pos []float64, fn func([]float64) error) error {
+func (s *Snapshot) eachFile(g *gadgetFile, buf []byte, fn func(rawChunk) error) error {
 	f, err := os.Open(g.path)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	defer f.Close()
-	return g.each(f, s.Types, buf, pos, fn)
+	return g.each(f, s.Types, buf, fn)
 }
 
-// each streams the positions of the selected types of one file from r.
-func (g *gadgetFile) each(r io.ReaderAt, types uint8, buf []byte, pos []float64, fn func([]float64) error) error {
-	chunk := len(pos) / 3
+// each streams the positions of the selected types of one file from r, in
+// chunks of up to len(buf)/24 particles.
+func (g *gadgetFile) each(r io.ReaderAt, types uint8, buf []byte, fn func(rawChunk) error) error {
+	chunk := len(buf) / 24
 	var first int64 // index of the first particle of type t in the block
 	for t, n := range g.hdr.Npart {
 		if types>>t&1 == 0 {
@@ -178,12 +182,10 @@ func (g *gadgetFile) each(r io.ReaderAt, types uint8, buf []byte, pos []float64,
 			if err := readFull(r, b, off, g.size); err != nil {
 				return gadgetErr(g.path, off, "reading %d positions: %v", m, err)
 			}
-			p := pos[:3*m]
-			if err := decodeFloats(p, b, g.order, g.width); err != nil {
-				i := err.(badFloat).index
-				return gadgetErr(g.path, off+int64(i*g.width), "position %d of type %d is %v, want a finite coordinate", done+int64(i/3), t, p[i])
-			}
-			if err := fn(p); err != nil {
+			c := rawChunk{b: b, dim: 3, order: g.order, width: g.width, bad: func(i int, v float64) error {
+				return gadgetErr(g.path, off+int64(i*g.width), "position %d of type %d is %v, want a finite coordinate", done+int64(i/3), t, v)
+			}}
+			if err := fn(c); err != nil {
 				return err
 			}
 			done += int64(m)
@@ -191,6 +193,47 @@ func (g *gadgetFile) each(r io.ReaderAt, types uint8, buf []byte, pos []float64,
 		first += int64(n)
 	}
 	return nil
+}
+
+// rawChunk is consecutive particle positions as a file stores them: dim
+// coordinates of width bytes (4: float32, 8: float64) each, in byte order
+// order. Streaming these lets NGP compute cells straight from the stored
+// values, without a decoded float64 copy of every chunk.
+type rawChunk struct {
+	b          []byte
+	dim, width int
+	order      binary.ByteOrder
+	bad        func(i int, v float64) error // the error for coordinate i, non-finite value v
+}
+
+// decode converts the chunk into dst (one float64 per coordinate) and
+// returns the error for the first non-finite coordinate, if any.
+func (c rawChunk) decode(dst []float64) error {
+	if err := decodeFloats(dst, c.b, c.order, c.width); err != nil {
+		i := err.(badFloat).index
+		return c.bad(i, dst[i])
+	}
+	return nil
+}
+
+// rawParticles are the particle sources that stream rawChunks: eachRaw
+// calls fn with consecutive chunks of at most chunk particles, whose bytes
+// are reused after fn returns, and stops at fn's first error.
+type rawParticles interface {
+	Particles
+	eachRaw(chunk int, fn func(rawChunk) error) error
+}
+
+// eachDecoded is Particles.Each for a rawParticles.
+func eachDecoded(p rawParticles, chunk int, fn func(pos []float64) error) error {
+	pos := make([]float64, p.Dim()*max(chunk, 1))
+	return p.eachRaw(chunk, func(c rawChunk) error {
+		q := pos[:len(c.b)/c.width]
+		if err := c.decode(q); err != nil {
+			return err
+		}
+		return fn(q)
+	})
 }
 
 // badFloat reports the index of a non-finite value.
@@ -282,6 +325,11 @@ func (p *NPYParticles) Describe() string {
 
 // Each streams the rows of the array.
 func (p *NPYParticles) Each(chunk int, fn func(pos []float64) error) error {
+	return eachDecoded(p, chunk, fn)
+}
+
+// eachRaw streams the rows of the array as stored.
+func (p *NPYParticles) eachRaw(chunk int, fn func(rawChunk) error) error {
 	f, err := os.Open(p.path)
 	if err != nil {
 		return fmt.Errorf("particles: %w", err)
@@ -290,7 +338,6 @@ func (p *NPYParticles) Each(chunk int, fn func(pos []float64) error) error {
 	d := p.Dim()
 	chunk = max(chunk, 1)
 	buf := make([]byte, d*p.h.width*chunk)
-	pos := make([]float64, d*chunk)
 	n := p.h.shape[0]
 	for done := 0; done < n; {
 		m := min(chunk, n-done)
@@ -299,13 +346,11 @@ func (p *NPYParticles) Each(chunk int, fn func(pos []float64) error) error {
 		if _, err := f.ReadAt(b, off); err != nil {
 			return fmt.Errorf("%s: offset %d: reading %d positions: %v: %w", p.path, off, m, err, ErrBadInput)
 		}
-		q := pos[:d*m]
-		if err := decodeFloats(q, b, p.h.order, p.h.width); err != nil {
-			i := err.(badFloat).index
+		c := rawChunk{b: b, dim: d, order: p.h.order, width: p.h.width, bad: func(i int, v float64) error {
 			return fmt.Errorf("%s: offset %d: particle %d has coordinate %v, want finite: %w",
-				p.path, off+int64(i*p.h.width), done+i/d, q[i], ErrBadInput)
-		}
-		if err := fn(q); err != nil {
+				p.path, off+int64(i*p.h.width), done+i/d, v, ErrBadInput)
+		}}
+		if err := fn(c); err != nil {
 			return err
 		}
 		done += m

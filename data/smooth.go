@@ -38,11 +38,19 @@ func GaussianKernel(sigma float64) []float32 {
 // 2·stride, … of each axis: out[I] = Σ_x K(stride·I − x) f(x), with x taken
 // modulo N. It equals scipy.ndimage.gaussian_filter(f, sigma, mode='wrap')
 // [::stride, ::stride(, ::stride)] up to float32 rounding (sums are in
-// float32). N must be divisible by stride and sigma must be finite and >= 0:
-// other values are errors wrapping ErrBadInput. Axes are filtered one at a
-// time, each pass subsampling the axis it filters, in parallel over output
-// lines; each output value is computed by one worker in a fixed order, so
-// the result does not depend on the thread count.
+// float32; the kernel is scipy's, not truncated further). N must be
+// divisible by stride and sigma must be finite and >= 0: other values are
+// errors wrapping ErrBadInput.
+//
+// The filter is separable, and each output slab along axis 0 (a plane in
+// 3D, a row in 2D) depends only on the len(w) input slabs around it. So the
+// output is made slab by slab, in parallel over slabs: the axis-0 pass sums
+// len(w) input slabs into a scratch slab, and the remaining axes are
+// filtered, and subsampled, inside that scratch slab while it is still in
+// the core's cache. No full-size intermediate is ever allocated, and only
+// every stride-th position of each axis is computed. Each output value is
+// computed by one worker in a fixed order, so the result does not depend on
+// the thread count.
 func SmoothStride(f *Field, sigma float64, stride, threads int) (*Field, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -54,86 +62,117 @@ func SmoothStride(f *Field, sigma float64, stride, threads int) (*Field, error) 
 		return nil, fmt.Errorf("grid %d is not divisible by stride %d: %w", f.N, stride, ErrBadInput)
 	}
 	w := GaussianKernel(sigma)
-	shape := [3]int{f.N, f.N, f.N}
-	cur := f.Data
-	for axis := range f.Dim {
-		outer, inner := 1, 1
-		for a := range axis {
-			outer *= shape[a]
+	n, m := f.N, f.N/stride
+	slab, outSlab := pow(n, f.Dim-1), pow(m, f.Dim-1)
+	out := make([]float32, m*outSlab)
+	ParallelFor(threads, m, func(_, lo, hi int) {
+		plane := make([]float32, slab)
+		var rows []float32 // 3D: the plane filtered along axis 1, (m, n)
+		if f.Dim == 3 {
+			rows = make([]float32, m*n)
 		}
-		for a := axis + 1; a < f.Dim; a++ {
-			inner *= shape[a]
-		}
-		n := shape[axis]
-		next := make([]float32, outer*(n/stride)*inner)
-		smoothAxis(next, cur, outer, n, inner, w, stride, threads)
-		shape[axis] = n / stride
-		cur = next
-	}
-	return &Field{Dim: f.Dim, N: f.N / stride, Data: cur}, nil
-}
-
-// smoothAxis filters src, of shape (outer, n, inner), along its middle axis
-// with weights w (centred) and keeps every stride-th output, writing dst of
-// shape (outer, n/stride, inner).
-func smoothAxis(dst, src []float32, outer, n, inner int, w []float32, stride, threads int) {
-	r := len(w) / 2
-	m := n / stride
-	if inner == 1 {
-		// Contiguous lines: copy each into a buffer extended by r on both
-		// sides, then take dot products.
-		ParallelFor(threads, outer, func(_, lo, hi int) {
-			ext := make([]float32, n+2*r)
-			for o := lo; o < hi; o++ {
-				line := src[o*n : (o+1)*n]
-				for i := range ext {
-					ext[i] = line[((i-r)%n+n)%n]
-				}
-				out := dst[o*m : (o+1)*m]
-				for I := range out {
-					seg := ext[I*stride : I*stride+len(w)]
-					var s float32
-					for t, wt := range w {
-						s += wt * seg[t]
-					}
-					out[I] = s
-				}
+		ext := make([]float32, n+len(w))
+		for I := lo; I < hi; I++ {
+			sumSlabs(plane, f.Data, n, I*stride, w)
+			dst := out[I*outSlab : (I+1)*outSlab]
+			if f.Dim == 2 {
+				smoothLine(dst, plane, ext, w, stride)
+				continue
 			}
-		})
-		return
-	}
-	// Strided axis: each output row (o, I) is a weighted sum of len(w) input
-	// rows, accumulated tile by tile so the output tile stays in L1 cache.
-	const tile = 2048
-	ParallelFor(threads, outer*m, func(_, lo, hi int) {
-		for u := lo; u < hi; u++ {
-			o, I := u/m, u%m
-			out := dst[u*inner : (u+1)*inner]
-			for t0 := 0; t0 < inner; t0 += tile {
-				t1 := min(t0+tile, inner)
-				acc := out[t0:t1]
-				clear(acc)
-				in := func(t int) []float32 {
-					row := ((I*stride+t-r)%n + n) % n
-					return src[(o*n+row)*inner+t0 : (o*n+row)*inner+t1][:len(acc)]
-				}
-				// Four taps per pass over the tile: a quarter of the loads
-				// and stores of acc.
-				t := 0
-				for ; t+4 <= len(w); t += 4 {
-					a, b, c, d := in(t), in(t+1), in(t+2), in(t+3)
-					wa, wb, wc, wd := w[t], w[t+1], w[t+2], w[t+3]
-					for k := range acc {
-						acc[k] += wa*a[k] + wb*b[k] + wc*c[k] + wd*d[k]
-					}
-				}
-				for ; t < len(w); t++ {
-					a, wa := in(t), w[t]
-					for k := range acc {
-						acc[k] += wa * a[k]
-					}
-				}
+			for J := range m {
+				sumSlabs(rows[J*n:(J+1)*n], plane, n, J*stride, w)
+			}
+			for J := range m {
+				smoothLine(dst[J*m:(J+1)*m], rows[J*n:(J+1)*n], ext, w, stride)
 			}
 		}
 	})
+	return &Field{Dim: f.Dim, N: m, Data: out}, nil
+}
+
+// sumSlabs sets dst = Σ_t w[t] · slab (centre + t − r) mod n of src, where
+// src is n slabs of len(dst) values and r = len(w)/2: the filter along the
+// slowest axis, at one output position. The kernel is symmetric, so the
+// two slabs at ±t are added before one multiplication by w[r+t]; four such
+// pairs go into each pass over dst, which works tile by tile so the tile of
+// dst stays in L1 cache while the input tiles stream past it.
+func sumSlabs(dst, src []float32, n, centre int, w []float32) {
+	size, r := len(dst), len(w)/2
+	const tile = 1024
+	for t0 := 0; t0 < size; t0 += tile {
+		t1 := min(t0+tile, size)
+		in := func(t int) []float32 {
+			s := ((centre+t)%n + n) % n * size
+			return src[s+t0 : s+t1]
+		}
+		acc := dst[t0:t1]
+		wc, c := w[r], in(0)
+		c = c[:len(acc)]
+		for k := range acc {
+			acc[k] = wc * c[k]
+		}
+		t := 1
+		for ; t+4 <= r+1; t += 4 {
+			pairs4(acc, in(-t), in(t), in(-t-1), in(t+1), in(-t-2), in(t+2), in(-t-3), in(t+3),
+				w[r+t], w[r+t+1], w[r+t+2], w[r+t+3])
+		}
+		for ; t <= r; t++ {
+			a, b, wa := in(-t), in(t), w[r+t]
+			a, b = a[:len(acc)], b[:len(acc)]
+			for k := range acc {
+				acc[k] += wa * (a[k] + b[k])
+			}
+		}
+	}
+}
+
+// pairs4 adds wa·(a+a2) + wb·(b+b2) + wc·(c+c2) + wd·(d+d2) to acc. The
+// inputs are resliced to len(acc) in a function of their own, not inlined,
+// so the compiler drops the bounds checks of the loop (inlined, it keeps
+// them).
+//
+//go:noinline
+func pairs4(acc, a, a2, b, b2, c, c2, d, d2 []float32, wa, wb, wc, wd float32) {
+	n := len(acc)
+	a, a2, b, b2, c, c2, d, d2 = a[:n], a2[:n], b[:n], b2[:n], c[:n], c2[:n], d[:n], d2[:n]
+	for k := 0; k < n; k++ {
+		acc[k] += wa*(a[k]+a2[k]) + wb*(b[k]+b2[k]) + wc*(c[k]+c2[k]) + wd*(d[k]+d2[k])
+	}
+}
+
+// smoothLine filters the periodic line src along itself and keeps every
+// stride-th output: dst[K] = Σ_t w[t] · src[(K·stride + t − r) mod n]. ext
+// is scratch of len(src) + len(w) values. Four outputs are summed at a
+// time, four independent chains rather than one serial reduction, and the
+// symmetric taps are paired as in sumSlabs.
+func smoothLine(dst, src, ext []float32, w []float32, stride int) {
+	n, r := len(src), len(w)/2
+	ext = ext[:n+2*r]
+	for i := range ext {
+		ext[i] = src[((i-r)%n+n)%n]
+	}
+	lw := w[r:] // weights of offsets 0..r
+	L := len(lw)
+	K := 0
+	for ; K+4 <= len(dst); K += 4 {
+		e0, e1 := ext[K*stride:][:2*L-1], ext[(K+1)*stride:][:2*L-1]
+		e2, e3 := ext[(K+2)*stride:][:2*L-1], ext[(K+3)*stride:][:2*L-1]
+		s0, s1, s2, s3 := lw[0]*e0[L-1], lw[0]*e1[L-1], lw[0]*e2[L-1], lw[0]*e3[L-1]
+		for t := 1; t < L; t++ {
+			wt := lw[t]
+			s0 += wt * (e0[L-1-t] + e0[L-1+t])
+			s1 += wt * (e1[L-1-t] + e1[L-1+t])
+			s2 += wt * (e2[L-1-t] + e2[L-1+t])
+			s3 += wt * (e3[L-1-t] + e3[L-1+t])
+		}
+		dst[K], dst[K+1], dst[K+2], dst[K+3] = s0, s1, s2, s3
+	}
+	for ; K < len(dst); K++ {
+		e := ext[K*stride:][:2*L-1]
+		s := lw[0] * e[L-1]
+		for t := 1; t < L; t++ {
+			s += lw[t] * (e[L-1-t] + e[L-1+t])
+		}
+		dst[K] = s
+	}
 }

@@ -77,3 +77,27 @@ func TestSmoothStrideRejects(t *testing.T) {
 		t.Fatal("NaN sigma accepted")
 	}
 }
+
+// TestSmoothStrideThreads: the same output bit for bit for any thread
+// count, with an output size that leaves a remainder after groups of four.
+func TestSmoothStrideThreads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, dim := range []int{2, 3} {
+		f := &Field{Dim: dim, N: 15, Data: make([]float32, pow(15, dim))}
+		for i := range f.Data {
+			f.Data[i] = float32(rng.Float64())
+		}
+		ref, err := SmoothStride(f, 2, 3, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, th := range []int{2, 3, 8} {
+			got, _ := SmoothStride(f, 2, 3, th)
+			for i := range got.Data {
+				if got.Data[i] != ref.Data[i] {
+					t.Fatalf("%dD, %d threads: value %d = %v, want %v", dim, th, i, got.Data[i], ref.Data[i])
+				}
+			}
+		}
+	}
+}
