@@ -99,7 +99,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 	if err := broadcastNets(r.comm, []trained{{net: ae.E}}); err != nil {
 		return err
 	}
-	r.log.Info().Str("weights_sha256", weightsSHA256(ae.E)).Int("best_step", p.BestStep).Msg("stage weights")
+	r.log.Info().Str("weights_sha256", weightsSHA256(ae.E.Params)).Int("best_step", p.BestStep).Msg("stage weights")
 	if r.comm.Rank() != 0 {
 		return nil
 	}
@@ -107,7 +107,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 	if err := (checkpointer{dir: r.dir, stage: stageAE, log: r.log}).write(final, "final"); err != nil {
 		return err
 	}
-	r.weights[stageAE] = weightsSHA256(ae.E)
+	r.state.Weights[stageAE] = weightsSHA256(ae.E.Params)
 	return r.writeAEOutputs(ae, cfg.ValidationCrops)
 }
 

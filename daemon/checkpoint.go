@@ -9,6 +9,8 @@ import (
 	"hash/crc32"
 	"math"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -181,16 +183,66 @@ func broadcastJSON(comm parallel.Comm, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-// weightsSHA256 is the SHA-256 of the parameters and state of the networks:
-// the fingerprint of a stage's result that runs compare.
-func weightsSHA256(nets ...*model.Net) string {
+// stageNets names the networks a stage trains: the ones its weights_sha256
+// covers.
+var stageNets = map[string][]string{stageGAN: {"G", "D"}, stageAE: {"E"}}
+
+// weightsSHA256 is the SHA-256 of the parameter bytes (little-endian float32)
+// of the networks, in order: the fingerprint of a stage's result that runs
+// compare (and `cosmogan ckpt info` prints).
+func weightsSHA256(params ...[]float32) string {
 	h := sha256.New()
-	for _, n := range nets {
-		for _, b := range [][]float32{n.Params, n.State} {
-			writeFloatBits(h, b)
-		}
+	for _, p := range params {
+		writeFloatBits(h, p)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// CheckpointInfo describes a checkpoint file, as `cosmogan ckpt info` prints it.
+type CheckpointInfo struct {
+	File          string  `json:"file"`
+	Stage         string  `json:"stage"`
+	Step          int64   `json:"step"`
+	WorldSize     int     `json:"world_size"`
+	WeightsSHA256 string  `json:"weights_sha256"` // of the networks the stage trains
+	Best          float64 `json:"best,omitempty"` // best evaluation so far (lower is better)
+	ConfigSHA256  string  `json:"config_sha256"`
+}
+
+// NewestCheckpoint describes the most recently written checkpoint of a run
+// directory.
+func NewestCheckpoint(dir string) (CheckpointInfo, error) {
+	paths, _ := filepath.Glob(runDir(dir).path("checkpoints", "*.ckpt"))
+	var newest string
+	var when time.Time
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil && st.ModTime().After(when) {
+			newest, when = p, st.ModTime()
+		}
+	}
+	if newest == "" {
+		return CheckpointInfo{}, configErrorf("%s: no checkpoint (is it a run directory?)", runDir(dir).path("checkpoints"))
+	}
+	ck, err := readCheckpoint(newest)
+	if err != nil {
+		return CheckpointInfo{}, err
+	}
+	var params [][]float32
+	for _, name := range stageNets[ck.Stage] {
+		ns, err := ck.Net(name)
+		if err != nil {
+			return CheckpointInfo{}, fmt.Errorf("%s: %w", newest, err)
+		}
+		params = append(params, ns.Params)
+	}
+	var p progress
+	json.Unmarshal([]byte(ck.Meta["progress"]), &p)
+	info := CheckpointInfo{File: newest, Stage: ck.Stage, Step: ck.Step, WorldSize: p.WorldSize,
+		WeightsSHA256: weightsSHA256(params...), ConfigSHA256: ck.Meta["config_sha256"]}
+	if p.Best != math.MaxFloat64 {
+		info.Best = p.Best
+	}
+	return info, nil
 }
 
 // crc is a cheap fingerprint of the parameters and state, for the periodic

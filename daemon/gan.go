@@ -63,14 +63,14 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.log.Info().Str("weights_sha256", weightsSHA256(gan.G, gan.D)).Msg("stage weights")
+	r.log.Info().Str("weights_sha256", weightsSHA256(gan.G.Params, gan.D.Params)).Msg("stage weights")
 	if r.comm.Rank() != 0 {
 		return nil
 	}
 	if err := (checkpointer{dir: r.dir, stage: stageGAN, log: r.log}).write(newCheckpoint(r, stageGAN, p, nets), "final"); err != nil {
 		return err
 	}
-	r.weights[stageGAN] = weightsSHA256(gan.G, gan.D)
+	r.state.Weights[stageGAN] = weightsSHA256(gan.G.Params, gan.D.Params)
 	return r.writeGANOutputs(gan)
 }
 

@@ -60,7 +60,15 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 		if st.extra != nil {
 			extra = st.extra()
 		}
-		return cp.write(newCheckpoint(r, st.name, p, st.nets, extra...), name)
+		if err := cp.write(newCheckpoint(r, st.name, p, st.nets, extra...), name); err != nil {
+			return err
+		}
+		r.state.Step, r.state.Best = p.Step, nil
+		if p.Best != math.MaxFloat64 {
+			best := p.Best
+			r.state.Best = &best
+		}
+		return r.dir.writeState(r.state)
 	}
 
 	agg := make([]float64, len(st.values)+1) // the values, then the stop flag

@@ -47,7 +47,7 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
 	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ctx: model.NewCtx(team), comm: comm,
-		configHash: cfg.hash(), weights: map[string]string{}}
+		configHash: cfg.hash()}
 	if comm.Rank() == 0 {
 		if r.status, err = startStatus(cfg.StatusAddr, rd); err != nil {
 			return err
@@ -58,33 +58,31 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 		}
 	}
 
-	var st runState
 	if comm.Rank() == 0 {
-		st, err = rd.readState()
+		r.state, err = rd.readState()
 	}
 	if err := r.agree(err); err != nil {
 		return err
 	}
-	if err := broadcastJSON(comm, &st); err != nil {
+	if err := broadcastJSON(comm, &r.state); err != nil {
 		return err
 	}
-	r.weights = st.Weights
-	if r.weights == nil {
-		r.weights = map[string]string{}
+	if r.state.Weights == nil {
+		r.state.Weights = map[string]string{}
 	}
-	log.Info().Str("run_dir", dir).Str("stage", st.Stage).Int("ranks", comm.Size()).Int("threads", team.Threads()).Msg("run starting")
-	for st.Stage != stageDone {
+	log.Info().Str("run_dir", dir).Str("stage", r.state.Stage).Int("ranks", comm.Size()).Int("threads", team.Threads()).Msg("run starting")
+	for r.state.Stage != stageDone {
 		start := time.Now()
-		r.status.setStage(st.Stage)
-		r.log = log.With().Str("stage", st.Stage).Logger() // every line of a stage says which
-		next, err := r.stage(ctx, st.Stage)
+		r.status.setStage(r.state.Stage)
+		r.log = log.With().Str("stage", r.state.Stage).Logger() // every line of a stage says which
+		next, err := r.stage(ctx, r.state.Stage)
 		if err := r.agree(err); err != nil {
 			return err
 		}
 		r.log.Info().Float64("seconds", time.Since(start).Seconds()).Msg("stage done")
-		st.Stage, st.Weights = next, r.weights
+		r.state.Stage, r.state.Step, r.state.Best = next, 0, nil
 		if comm.Rank() == 0 {
-			err = rd.writeState(st)
+			err = rd.writeState(r.state)
 		}
 		if err := r.agree(err); err != nil {
 			return err
@@ -103,8 +101,8 @@ type runner struct {
 	ctx        *model.Ctx
 	comm       parallel.Comm
 	configHash string
-	weights    map[string]string // weights_sha256 of each finished stage
-	status     *status           // rank 0's status endpoint (nil-safe)
+	state      runState // what state.json says (rank 0 keeps it current)
+	status     *status  // rank 0's status endpoint (nil-safe)
 
 	train, val, test cropSet // crops of the three splits
 }

@@ -37,9 +37,13 @@ const (
 	stageDone   = "done"
 )
 
+// runState is state.json: where the run is. Rank 0 rewrites it at every
+// checkpoint and at the end of every stage.
 type runState struct {
 	Stage   string            `json:"stage"`
-	Weights map[string]string `json:"weights_sha256,omitempty"` // per finished training stage
+	Step    int               `json:"step"`           // steps of the stage done at its last checkpoint
+	Best    *float64          `json:"best,omitempty"` // best evaluation of the stage so far (lower is better)
+	Weights map[string]string `json:"weights_sha256"` // of each finished training stage
 }
 
 type runDir string

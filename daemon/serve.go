@@ -76,7 +76,11 @@ func Serve(cfg Config, dir string) error {
 		}
 		return nil
 	case errors.Is(err, ErrStopped):
-		return err
+		// The checkpoint is written: stopping is what was asked for.
+		if comm.Rank() == 0 {
+			fmt.Fprintf(os.Stderr, "cosmogan: %v; run the same command again to continue\n", err)
+		}
+		return nil
 	case comm.Size() > 1:
 		fmt.Fprintf(os.Stderr, "cosmogan run: rank %d of %d: %v\n", comm.Rank(), comm.Size(), err)
 		comm.Abort(ExitStatus(err))
@@ -102,15 +106,11 @@ func checkLauncher(env slurm.Env, comm parallel.Comm) error {
 }
 
 // ExitStatus is the process status for err: 2 for configuration and input
-// mistakes, 3 for a run stopped by a signal (run it again to continue), 1
-// for other failures.
+// mistakes, 1 for other failures.
 func ExitStatus(err error) int {
 	var ce *ConfigError
-	switch {
-	case errors.As(err, &ce) || errors.Is(err, data.ErrBadInput):
+	if errors.As(err, &ce) || errors.Is(err, data.ErrBadInput) {
 		return 2
-	case errors.Is(err, ErrStopped):
-		return 3
 	}
 	return 1
 }

@@ -27,6 +27,8 @@ type command struct {
 var commands = []command{
 	{"run", "--config FILE [--run-dir DIR] [--threads T]",
 		"train the GAN and then the autoencoder, or continue an interrupted run", runCmd},
+	{"ckpt", "info RUN_DIR",
+		"print one JSON line describing the newest checkpoint of a run: stage, step, world_size, weights_sha256", ckptCmd},
 	{"generate", "--checkpoint PATH --n N --out X.npy [--seed S] [--threads T]",
 		"write N images or cubes drawn from a trained generator", generateCmd},
 	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--json] | scaling --config FILE [--steps N] [--project-gpus 8,64,… --step-compute S --link-gbps B]",
@@ -117,6 +119,19 @@ func runCmd(fs *flag.FlagSet) func() error {
 			dir = *runDir
 		}
 		return daemon.Serve(cfg, dir)
+	}
+}
+
+func ckptCmd(fs *flag.FlagSet) func() error {
+	return func() error {
+		if fs.NArg() != 2 || fs.Arg(0) != "info" {
+			return usageError{"want: cosmogan ckpt info RUN_DIR"}
+		}
+		info, err := daemon.NewestCheckpoint(fs.Arg(1))
+		if err != nil {
+			return err
+		}
+		return printJSON(info)
 	}
 }
 
