@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/cosmogan/cosmogan/kernels"
@@ -210,5 +211,40 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 func drawAll(b *GANBatch, noise float64, rng *rand.Rand) {
 	for i := 0; i < b.N; i++ {
 		b.Draw(i, noise, rng)
+	}
+}
+
+// TestNonFiniteGradientsSkipTheUpdate feeds a NaN into the real batch: D's
+// gradients are not finite, so its update is skipped and its parameters stay
+// as they were; G's update (through a finite D) goes ahead.
+func TestNonFiniteGradientsSkipTheUpdate(t *testing.T) {
+	team := kernels.NewTeam(1)
+	defer team.Close()
+	ctx := NewCtx(team)
+	arch := tinyArchs()[0]
+	rng := rand.New(rand.NewPCG(3, 3))
+	gan, err := NewGAN(arch, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewGANBatch(arch, 4)
+	randomize(rng, b.Real, 0, 0.5)
+	drawAll(b, 0, rng)
+	b.Real[7] = float32(math.NaN())
+	d0, g0 := append([]float32(nil), gan.D.Params...), append([]float32(nil), gan.G.Params...)
+	st, err := gan.Step(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.SkipD || st.SkipG {
+		t.Errorf("SkipD %v, SkipG %v; want D skipped, G not", st.SkipD, st.SkipG)
+	}
+	for i := range d0 {
+		if math.Float32bits(d0[i]) != math.Float32bits(gan.D.Params[i]) {
+			t.Fatalf("D parameter %d changed in a skipped update", i)
+		}
+	}
+	if slices.Equal(g0, gan.G.Params) {
+		t.Error("G was not updated")
 	}
 }

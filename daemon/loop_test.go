@@ -1,0 +1,77 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/model"
+	"github.com/cosmogan/cosmogan/parallel"
+)
+
+// loopRunner is a runner with a one-layer network, for driving runStage with
+// scripted steps.
+func loopRunner(t *testing.T) (*runner, []trained) {
+	t.Helper()
+	cfg := tinyConfig(t)
+	cfg.Train.MaxSkippedSteps, cfg.Train.MaxRollbacks = 3, 2
+	team := kernels.NewTeam(1)
+	t.Cleanup(team.Close)
+	dir := runDir(t.TempDir())
+	if err := dir.prepare(cfg); err != nil {
+		t.Fatal(err)
+	}
+	net, err := model.NewNet("G", model.Shape{C: 2, Spatial: [3]int{1, 1, 1}}, &model.Dense{Out: 2, Bias: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Init(rand.New(rand.NewPCG(1, 1)))
+	r := &runner{cfg: cfg, dir: dir, log: NewLogger(0), team: team, ctx: model.NewCtx(team), comm: parallel.Single(),
+		state: runState{Weights: map[string]string{}}}
+	return r, []trained{{net, model.NewAdam(model.DefaultAdam(), len(net.Params))}}
+}
+
+// TestSkippedStepsRollBack scripts a stage whose steps fail (non-finite
+// gradients) from step 12 on while no rollback has happened: after 3 skipped
+// steps in a row it must roll back to the checkpoint of step 10, redo the
+// steps with new draws (rollbacks = 1), and finish.
+func TestSkippedStepsRollBack(t *testing.T) {
+	r, nets := loopRunner(t)
+	var seen []int
+	st := &stageRun{name: stageGAN, steps: 20, batch: 1, checkpointEvery: 5, logEvery: 100, evalEvery: 100, nets: nets,
+		values: []string{"loss"},
+		step: func(s, rollbacks int) ([]float64, bool, error) {
+			seen = append(seen, s*10+rollbacks)
+			nets[0].net.Params[0] += 1 // a visible update
+			return []float64{1}, s >= 12 && rollbacks == 0, nil
+		}}
+	p, err := r.runStage(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Step != 20 || p.Rollbacks != 1 {
+		t.Errorf("ended at step %d after %d rollbacks, want 20 after 1", p.Step, p.Rollbacks)
+	}
+	// Steps 12, 13, 14 skipped, then back to step 10 with rollbacks = 1.
+	want := []int{120, 130, 140, 101, 111, 121}
+	if !slices.Equal(seen[12:18], want) {
+		t.Errorf("steps (step·10 + rollbacks) from step 12 on: %v, want %v", seen[12:18], want)
+	}
+}
+
+// TestRepeatedRollbacksGiveUp scripts a stage that always fails: it must stop
+// with an error after max_rollbacks rollbacks.
+func TestRepeatedRollbacksGiveUp(t *testing.T) {
+	r, nets := loopRunner(t)
+	st := &stageRun{name: stageGAN, steps: 20, batch: 1, checkpointEvery: 5, logEvery: 100, evalEvery: 100, nets: nets,
+		values: []string{"loss"},
+		step: func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, s >= 7, nil }}
+	_, err := r.runStage(context.Background(), st)
+	if !errors.Is(err, errDiverged) || !strings.Contains(err.Error(), "after 2 rollbacks") {
+		t.Fatalf("error %v, want the stage to give up after 2 rollbacks", err)
+	}
+}
