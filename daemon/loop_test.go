@@ -69,7 +69,7 @@ func TestRepeatedRollbacksGiveUp(t *testing.T) {
 	r, nets := loopRunner(t)
 	st := &stageRun{name: stageGAN, steps: 20, batch: 1, checkpointEvery: 5, logEvery: 100, evalEvery: 100, nets: nets,
 		values: []string{"loss"},
-		step: func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, s >= 7, nil }}
+		step:   func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, s >= 7, nil }}
 	_, err := r.runStage(context.Background(), st)
 	if !errors.Is(err, errDiverged) || !strings.Contains(err.Error(), "after 2 rollbacks") {
 		t.Fatalf("error %v, want the stage to give up after 2 rollbacks", err)
