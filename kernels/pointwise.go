@@ -10,9 +10,7 @@ import "math"
 type pointwiseOp int
 
 const (
-	opReLU pointwiseOp = iota
-	opReLUBackward
-	opLeakyReLU
+	opLeakyReLU pointwiseOp = iota
 	opLeakyReLUBackward
 	opTanh
 	opTanhBackward
@@ -36,11 +34,12 @@ func (t *Team) pointwise(op pointwiseOp, slope float32, x, dy, out []float32) {
 	t.ForGrain(len(out), pointwiseGrain, j)
 }
 
-// ReLU sets y = max(x, 0).
-func ReLU(t *Team, x, y []float32) { t.pointwise(opReLU, 0, x, nil, y) }
+// ReLU is LeakyReLU with slope 0: y = x for x > 0, else 0·x (−0 for
+// negative x; NaN stays NaN, so non-finite steps are still detected).
+func ReLU(t *Team, x, y []float32) { t.pointwise(opLeakyReLU, 0, x, nil, y) }
 
-// ReLUBackward sets dx = dy where y > 0 and 0 elsewhere.
-func ReLUBackward(t *Team, y, dy, dx []float32) { t.pointwise(opReLUBackward, 0, y, dy, dx) }
+// ReLUBackward sets dx = dy where y > 0 and 0·dy elsewhere.
+func ReLUBackward(t *Team, y, dy, dx []float32) { t.pointwise(opLeakyReLUBackward, 0, y, dy, dx) }
 
 // LeakyReLU sets y = x for x > 0 and slope·x otherwise.
 func LeakyReLU(t *Team, slope float32, x, y []float32) { t.pointwise(opLeakyReLU, slope, x, nil, y) }
@@ -69,19 +68,11 @@ func (j *pointwiseJob) Run(_, lo, hi int) {
 		dy = j.dy[lo:hi]
 	}
 	switch j.op {
-	case opReLU:
-		for i, v := range x {
-			out[i] = max(v, 0)
-		}
-	case opReLUBackward:
-		for i, y := range x {
-			if y > 0 {
-				out[i] = dy[i]
-			} else {
-				out[i] = 0
-			}
-		}
 	case opLeakyReLU:
+		// The AVX2 loop does what the Go loop does: it selects x or slope·x
+		// on x > 0 (a branch here mispredicts on every other random sign).
+		done := leakyFast(j.slope, x, nil, out)
+		x, out = x[done:], out[done:]
 		for i, v := range x {
 			if v > 0 {
 				out[i] = v
@@ -90,6 +81,8 @@ func (j *pointwiseJob) Run(_, lo, hi int) {
 			}
 		}
 	case opLeakyReLUBackward:
+		done := leakyFast(j.slope, x, dy, out)
+		x, dy, out = x[done:], dy[done:], out[done:]
 		for i, y := range x {
 			if y > 0 {
 				out[i] = dy[i]
