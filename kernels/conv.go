@@ -91,7 +91,6 @@ func (j *im2colJob) Run(_, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		c, w := r/kvol, s.window(r%kvol)
 		row := j.cols[r*width : (r+1)*width]
-		clear(row)
 		for b := 0; b < j.batch; b++ {
 			s.walk(&w, j.x[(b*s.C+c)*ivol:(b*s.C+c+1)*ivol], row[b*cvol:(b+1)*cvol], false)
 		}
@@ -140,28 +139,47 @@ func (s *ConvShape) window(tap int) tapWindow {
 	return w
 }
 
-// walk visits, for one tap, every column position inside the image and the
-// image pixel under it: it copies the pixel into the column (gather, for
-// Im2col) or adds the column value onto the pixel (scatter, for Col2im).
+// walk visits, for one tap, every column position and the image pixel under
+// it: it copies the pixel into the column, or 0 where the tap falls in the
+// padding (gather, for Im2col, which so writes every column value once), or
+// adds the column value onto the pixel (scatter, for Col2im).
 func (s *ConvShape) walk(w *tapWindow, img, col []float32, scatter bool) {
-	at := func(axis, o int) int { return o*s.Stride[axis] - s.Pad[axis] + w.k[axis] }
-	sw := s.Stride[2]
-	for od := w.lo[0]; od < w.hi[0]; od++ {
-		id := at(0, od)
-		for oh := w.lo[1]; oh < w.hi[1]; oh++ {
-			pix := img[(id*s.Image[1]+at(1, oh))*s.Image[2]:]
-			cl := col[(od*s.Cols[1]+oh)*s.Cols[2]:]
-			iw := at(2, w.lo[2])
-			if scatter {
-				for ow := w.lo[2]; ow < w.hi[2]; ow++ {
-					pix[iw] += cl[ow]
-					iw += sw
+	sw, cw := s.Stride[2], s.Cols[2]
+	lo, hi := w.lo[2], w.hi[2]
+	for od := 0; od < s.Cols[0]; od++ {
+		for oh := 0; oh < s.Cols[1]; oh++ {
+			cl := col[(od*s.Cols[1]+oh)*cw : (od*s.Cols[1]+oh+1)*cw]
+			if od < w.lo[0] || od >= w.hi[0] || oh < w.lo[1] || oh >= w.hi[1] || lo >= hi {
+				if !scatter {
+					clear(cl)
 				}
-			} else {
-				for ow := w.lo[2]; ow < w.hi[2]; ow++ {
-					cl[ow] = pix[iw]
-					iw += sw
+				continue
+			}
+			id := od*s.Stride[0] - s.Pad[0] + w.k[0]
+			ih := oh*s.Stride[1] - s.Pad[1] + w.k[1]
+			iw := lo*sw - s.Pad[2] + w.k[2]
+			seg := cl[lo:hi]
+			pix := img[(id*s.Image[1]+ih)*s.Image[2]+iw:][:(len(seg)-1)*sw+1]
+			switch {
+			case scatter && sw == 1:
+				pix = pix[:len(seg)]
+				for i, v := range seg {
+					pix[i] += v
 				}
+			case scatter:
+				for i, v := range seg {
+					pix[i*sw] += v
+				}
+			case sw == 1:
+				clear(cl[:lo])
+				copy(seg, pix)
+				clear(cl[hi:])
+			default:
+				clear(cl[:lo])
+				for i := range seg {
+					seg[i] = pix[i*sw]
+				}
+				clear(cl[hi:])
 			}
 		}
 	}
