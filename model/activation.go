@@ -65,3 +65,8 @@ func (l *Activation) Backward(ctx *Ctx, dy []float32, _, needDx bool) []float32 
 	}
 	return dx
 }
+
+// String names the nonlinearity.
+func (l *Activation) String() string {
+	return [...]string{ReLU: "relu", LeakyReLU: "leaky relu", Tanh: "tanh", Sigmoid: "sigmoid"}[l.Kind]
+}

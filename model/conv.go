@@ -210,3 +210,21 @@ func (l *ConvTranspose) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool
 }
 
 func (l *ConvTranspose) FLOPs() int { return 2 * l.in * l.s.Rows() * l.s.ColVolume() }
+
+// String describes the layer for benchmarks and logs, e.g. "conv3d 32→64 32³→16³".
+func (l *Conv) String() string {
+	return fmt.Sprintf("conv%dd %d→%d %s→%s", l.Dim, l.s.C, l.Out, grid(l.Dim, l.s.Image[2]), grid(l.Dim, l.s.Cols[2]))
+}
+
+// String describes the layer, e.g. "tconv3d 64→32 16³→32³".
+func (l *ConvTranspose) String() string {
+	return fmt.Sprintf("tconv%dd %d→%d %s→%s", l.Dim, l.in, l.Out, grid(l.Dim, l.s.Cols[2]), grid(l.Dim, l.s.Image[2]))
+}
+
+// grid writes a square (2D) or cubic (3D) grid of side n as n² or n³.
+func grid(dim, n int) string {
+	if dim == 2 {
+		return fmt.Sprintf("%d²", n)
+	}
+	return fmt.Sprintf("%d³", n)
+}

@@ -89,3 +89,14 @@ func (l *Reshape) Backward(_ *Ctx, dy []float32, _, needDx bool) []float32 {
 	return dy
 }
 func (l *Reshape) FLOPs() int { return 0 }
+
+// String describes the layer, e.g. "dense 16384→1".
+func (l *Dense) String() string { return fmt.Sprintf("dense %d→%d", l.in, l.Out) }
+
+// String describes the layer, e.g. "reshape 256×4³".
+func (l *Reshape) String() string {
+	if s := l.To.Spatial; s[0] == 1 {
+		return fmt.Sprintf("reshape %d×%s", l.To.C, grid(2, s[2]))
+	}
+	return fmt.Sprintf("reshape %d×%s", l.To.C, grid(3, l.To.Spatial[2]))
+}

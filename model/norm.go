@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -139,3 +140,6 @@ func (l *BatchNorm) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []
 }
 
 func (l *BatchNorm) FLOPs() int { return 0 }
+
+// String describes the layer, e.g. "batchnorm 64×4096" (channels × positions).
+func (l *BatchNorm) String() string { return fmt.Sprintf("batchnorm %d×%d", l.c, l.p) }

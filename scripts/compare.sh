@@ -5,9 +5,12 @@
 # (dim, batch) runs
 #     cosmogan bench step --dim D --batch B --steps N --threads T --json
 #     /usr/bin/python3 scripts/bench_torch.py --dim D --batch B --steps N --threads T --json
-# and prints a table (samples/s of each, ratio cosmogan/pytorch) and the raw JSON lines.
+# and prints a table (samples/s of each, ratio cosmogan/pytorch) and the raw JSON lines;
+# then, unless --no-gemm, float32 GEMM at n = 1024 and 2048 on the same threads:
+#     cosmogan bench gemm --threads T --steps N --json     (its "square" lines)
+#     /usr/bin/python3 scripts/bench_gemm.py --threads T --steps N --json   (numpy/BLAS)
 #
-# Usage: scripts/compare.sh [--configs 2:50,3:4] [--threads 2] [--steps 3]
+# Usage: scripts/compare.sh [--configs 2:50,3:4] [--threads 2] [--steps 3] [--no-gemm]
 #                           [--python /usr/bin/python3] [--blas-dir DIR]
 # Environment (flags win): CONFIGS, THREADS, STEPS, PYTHON, TORCH_BLAS_DIR, GO_BUILD_FLAGS.
 #
@@ -26,8 +29,9 @@ STEPS=${STEPS:-3}
 PYTHON=${PYTHON:-/usr/bin/python3}
 TORCH_BLAS_DIR=${TORCH_BLAS_DIR:-}
 GO_BUILD_FLAGS=${GO_BUILD_FLAGS:-}
+GEMM=1
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 die() { echo "compare.sh: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
     --steps) STEPS=$2; shift 2 ;;
     --python) PYTHON=$2; shift 2 ;;
     --blas-dir) TORCH_BLAS_DIR=$2; shift 2 ;;
+    --no-gemm) GEMM=0; shift ;;
     -h|--help) usage 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; usage 2 ;;
   esac
@@ -149,6 +154,33 @@ for r in ${rows[@]+"${rows[@]}"}; do
       break ;;
   esac
 done
+
+# --- GEMM -----------------------------------------------------------------------------
+if [ "$GEMM" = 1 ]; then
+  echo "gemm: cosmogan and numpy, threads $THREADS ..." >&2
+  go_gemm=$("$tmp/cosmogan" bench gemm --threads "$THREADS" --steps "$STEPS" --json 2>"$tmp/go.err" |
+    grep '"square' | grep "\"threads\":$THREADS[,}]" || true)
+  py_gemm=$(${torch_env[@]+"${torch_env[@]}"} "$PYTHON" scripts/bench_gemm.py --threads "$THREADS" \
+    --steps "$STEPS" --json 2>"$tmp/py.err" || true)
+  if [ -z "$go_gemm" ] || [ -z "$py_gemm" ]; then
+    echo "compare.sh: GEMM benchmark failed:" >&2
+    cat "$tmp/go.err" "$tmp/py.err" >&2
+    status=1
+  else
+    echo
+    printf '%-16s %-8s %-18s %-18s %s\n' shape threads "cosmogan GFLOP/s" "numpy GFLOP/s" ratio
+    while IFS= read -r gl; do
+      shape=$(field "$gl" shape)
+      pl=$(printf '%s\n' "$py_gemm" | grep "\"$shape\"" || true)
+      [ -n "$pl" ] || continue
+      gg=$(field "$gl" gflops); pg=$(field "$pl" gflops)
+      printf '%-16s %-8s %-18s %-18s %s\n' "$shape" "$THREADS" "$(fmt "$gg")" "$(fmt "$pg")" \
+        "$(awk -v a="$gg" -v b="$pg" 'BEGIN { printf "%.2f", a / b }')"
+      raws+=("$gl" "$pl")
+    done <<<"$go_gemm"
+  fi
+fi
+
 echo
 for j in ${raws[@]+"${raws[@]}"}; do echo "$j"; done
 exit "$status"

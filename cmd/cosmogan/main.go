@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -31,8 +32,8 @@ var commands = []command{
 		"print one JSON line describing the newest checkpoint of a run: stage, step, world_size, weights_sha256", ckptCmd},
 	{"generate", "--checkpoint PATH --n N --out X.npy [--seed S] [--threads T]",
 		"write N images or cubes drawn from a trained generator", generateCmd},
-	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--json] | scaling --config FILE [--steps N] [--project-gpus 8,64,… --step-compute S --link-gbps B]",
-		"time full GAN training steps of the paper's networks, or data-parallel scaling (under mpirun)", benchCmd},
+	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--json] | layers --dim 2|3 [--batch B] [--steps N] [--threads T] [--json] | gemm [--steps N] [--threads T] [--json] | scaling --config FILE [--steps N] [--project-gpus 8,64,… --step-compute S --link-gbps B]",
+		"time full GAN training steps of the paper's networks, each of their layers, the GEMM kernel, or data-parallel scaling (under mpirun)", benchCmd},
 	{"eval", "--real A.npy --fake B.npy [--paired] [--transform eq1|eq2|none] --out DIR [--threads T]",
 		"compare two sets of fields with the paper's estimators: report.json, figures, report.html", evalCmd},
 	{"simulate", "--dim 2|3 [--n N] [--seed S] [--out DIR] [--positions] [--field ngp|cic|dtfe|none] [flags]",
@@ -155,31 +156,38 @@ func generateCmd(fs *flag.FlagSet) func() error {
 }
 
 func benchCmd(fs *flag.FlagSet) func() error {
-	dim := fs.Int("dim", 2, "step: 2 (Table A.1, 128² images) or 3 (Table A.2, 64³ cubes)")
-	batch := fs.Int("batch", 0, "step: batch `size` (default 50 in 2D, 4 in 3D)")
-	steps := fs.Int("steps", 5, "timed `steps` after one warm-up step")
-	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores); scaling: threads of the configuration unless set")
+	dim := fs.Int("dim", 2, "step, layers: 2 (Table A.1, 128² images) or 3 (Table A.2, 64³ cubes)")
+	batch := fs.Int("batch", 0, "step, layers: batch `size` (default 50 in 2D, 4 in 3D)")
+	steps := fs.Int("steps", 5, "timed `steps` (layers, gemm: timed calls) after one warm-up")
+	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores); gemm: 1 and this many; scaling: threads of the configuration unless set")
 	asJSON := fs.Bool("json", false, "print JSON lines")
 	config := fs.String("config", "configs/tiny.toml", "scaling: the configuration whose GAN step is timed")
 	gpus := fs.String("project-gpus", "", "scaling: comma-separated GPU `counts` to project ring all-reduce efficiency for (e.g. 8,64,512,4096)")
 	stepCompute := fs.Float64("step-compute", 0, "scaling: compute `seconds` of one step per GPU, for the projection")
 	linkGbps := fs.Float64("link-gbps", 100, "scaling: link bandwidth in `Gbit/s`, for the projection")
 	return func() error {
-		if fs.NArg() < 1 || (fs.Arg(0) != "step" && fs.Arg(0) != "scaling") {
-			return usageError{"want: cosmogan bench step|scaling [flags]"}
-		}
 		what := fs.Arg(0)
+		switch what {
+		case "step", "layers", "gemm", "scaling":
+		default:
+			return usageError{"want: cosmogan bench step|layers|gemm|scaling [flags]"}
+		}
 		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after the subcommand
 			return usageError{err.Error()}
 		}
 		if fs.NArg() > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 		}
-		if what == "scaling" {
-			return benchScaling(*config, *steps, *threads, *gpus, *stepCompute, *linkGbps, *asJSON)
-		}
 		if *batch == 0 {
 			*batch = map[int]int{2: 50, 3: 4}[*dim]
+		}
+		switch what {
+		case "scaling":
+			return benchScaling(*config, *steps, *threads, *gpus, *stepCompute, *linkGbps, *asJSON)
+		case "layers":
+			return benchLayers(*dim, *batch, *steps, *threads, *asJSON)
+		case "gemm":
+			return benchGemm(*steps, *threads, *asJSON)
 		}
 		res, err := daemon.BenchStep(*dim, *batch, *steps, *threads)
 		if err != nil {
@@ -192,6 +200,65 @@ func benchCmd(fs *flag.FlagSet) func() error {
 			res.Dim, res.Batch, res.Threads, res.StepSeconds, res.Steps, res.SamplesPerS, res.GFLOPS)
 		return nil
 	}
+}
+
+// benchLayers prints the time and GFLOP/s of every layer's forward and
+// backward pass, with its share of the GEMM ceiling.
+func benchLayers(dim, batch, steps, threads int, asJSON bool) error {
+	res, err := daemon.BenchLayers(dim, batch, steps, threads)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		for _, l := range res.Layers {
+			if err := printJSON(l); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	fmt.Printf("%dD layers, batch %d, %d threads, median of %d; GEMM ceiling (Sgemm n=1024) %.1f GFLOP/s\n\n",
+		res.Dim, res.Batch, res.Threads, res.Reps, res.CeilingGFLOPS)
+	fmt.Printf("%-3s %-30s %9s %9s %7s %5s %9s %7s %5s\n", "net", "layer", "GFLOP", "fwd ms", "GFLOP/s", "ceil", "bwd ms", "GFLOP/s", "ceil")
+	var fwd, bwd float64
+	for _, l := range res.Layers {
+		fwd, bwd = fwd+l.ForwardS, bwd+l.BackwardS
+		if l.Flops == 0 {
+			fmt.Printf("%-3s %-30s %9s %9.2f %7s %5s %9.2f\n", l.Net, l.Layer, "", l.ForwardS*1e3, "", "", l.BackwardS*1e3)
+			continue
+		}
+		fmt.Printf("%-3s %-30s %9.3f %9.2f %7.1f %4.0f%% %9.2f %7.1f %4.0f%%\n", l.Net, l.Layer, l.Flops/1e9,
+			l.ForwardS*1e3, l.ForwardG, 100*l.ForwardG/res.CeilingGFLOPS, l.BackwardS*1e3, l.BackwardG, 100*l.BackwardG/res.CeilingGFLOPS)
+	}
+	fmt.Printf("%-3s %-30s %9s %9.2f %7s %5s %9.2f\n", "", "total", "", fwd*1e3, "", "", bwd*1e3)
+	return nil
+}
+
+// benchGemm prints Sgemm's GFLOP/s on the benchmark shapes for 1 thread and
+// for threads (all cores when 0).
+func benchGemm(steps, threads int, asJSON bool) error {
+	if threads == 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	counts := []int{1}
+	if threads != 1 {
+		counts = append(counts, threads)
+	}
+	res, err := daemon.BenchGemm(counts, steps)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if asJSON {
+			err = printJSON(r)
+		} else {
+			_, err = fmt.Println(r)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // benchScaling runs the scaling benchmark on the job's ranks (run it under
