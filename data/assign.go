@@ -65,10 +65,10 @@ func (m Mesh) check(gridLen, posLen int) {
 // Deposit adds each particle of pos (Dim coordinates per particle, in the
 // units of Box) to grid with weight 1, by NGP or CIC. Coordinates outside
 // [0, Box) wrap periodically; they must be finite (it panics otherwise:
-// readers validate user files). Workers own contiguous ranges of axis-0
+// readers validate user files). Workers own disjoint sets of axis-0
 // planes, so the result is the same for every thread count, bit for bit:
-// for CIC each worker adds its particles in input order; for NGP see
-// ngpScatter.
+// for CIC each worker owns a contiguous range and adds its particles in
+// input order; for NGP see ngpScatter.
 func Deposit[G float32 | float64](grid []G, m Mesh, s Scheme, pos []float64, threads int) {
 	m.check(len(grid), len(pos))
 	switch s {
@@ -88,16 +88,16 @@ func Deposit[G float32 | float64](grid []G, m Mesh, s Scheme, pos []float64, thr
 }
 
 // ngpScatter adds NGP counts to a grid in parallel, one chunk of particles
-// at a time: a sort method, then addCounts. Worker w owns the axis-0 planes [w·N/T, (w+1)·N/T) (the split
-// of ParallelFor), so no two workers write the same cell. A chunk takes two
-// parallel phases: first each worker takes a contiguous share of the
-// particles, computes their cells and sorts them by owning worker (a
-// counting sort within its share, which stays in cache); then each worker
-// adds the cells of its planes from every share. Every cell index is
-// computed once and read once, whatever the thread count. Adding 1 in
-// float32 or float64 is exact (up to 2^24 per cell in float32, where the
-// count then sticks), so the counts depend neither on the order of the
-// additions nor on the thread count.
+// at a time: a sort method, then addCounts. Worker w owns the blocks of
+// ngpBlock axis-0 planes numbered w modulo T, so no two workers write the
+// same cell. A chunk takes two parallel phases: first each worker takes a
+// contiguous share of the particles, computes their cells and sorts them
+// by owning worker (a counting sort within its share, which stays in
+// cache); then each worker adds the cells of its planes from every share.
+// Every cell index is computed once and read once, whatever the thread
+// count. Adding 1 in float32 or float64 is exact (up to 2^24 per cell in
+// float32, where the count then sticks), so the counts depend neither on
+// the order of the additions nor on the thread count.
 type ngpScatter struct {
 	m         Mesh
 	t         int
@@ -111,6 +111,13 @@ type ngpScatter struct {
 	bad       []int   // first particle of each share with a non-finite coordinate, or −1
 }
 
+// ngpBlock is the number of consecutive planes a worker owns. Snapshots
+// usually store particles in the order of their initial lattice, so a
+// chunk lands in a narrow band of planes: owning thin interleaved blocks
+// rather than one contiguous range each keeps every worker busy on every
+// chunk.
+const ngpBlock = 4
+
 // newNGPScatter prepares to add chunks of up to chunk particles to a grid
 // of mesh m.
 func newNGPScatter(m Mesh, threads, chunk int) *ngpScatter {
@@ -120,11 +127,9 @@ func newNGPScatter(m Mesh, threads, chunk int) *ngpScatter {
 		owner: make([]int32, m.N), cells: make([]int, chunk), who: make([]int32, chunk),
 		sorted: make([]int, chunk), starts: make([][]int, t), at: make([][]int, t), bad: make([]int, t),
 	}
-	ParallelFor(t, m.N, func(w, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			s.owner[i] = int32(w)
-		}
-	})
+	for i := range s.owner {
+		s.owner[i] = int32(i / ngpBlock % t)
+	}
 	for w := range s.starts {
 		s.starts[w], s.at[w] = make([]int, t+1), make([]int, t+1)
 	}
@@ -143,22 +148,30 @@ const cellTol = 1e-6
 // coordinate. In 3D the fast path takes one multiplication and a
 // truncation per axis, for coordinates inside the box and not within
 // cellTol of a cell boundary; put takes the others.
-func (s *ngpScatter) cellsOf(q0 int, pos []float64) int {
-	d, n := s.m.Dim, s.m.N
-	for q := q0; q < q0+len(pos)/d; q++ {
-		p := pos[(q-q0)*d : (q-q0+1)*d]
+func cellsOf[F float32 | float64](s *ngpScatter, q0 int, pos []F) int {
+	d, n, scale := s.m.Dim, s.m.N, s.scale
+	np := len(pos) / d
+	cells, who, owner := s.cells[q0:q0+np], s.who[q0:q0+np], s.owner
+	half := 0.5 - cellTol
+	for q := range cells {
+		p := pos[q*d : q*d+d]
 		if d == 3 {
-			u, v, w := p[0]*s.scale, p[1]*s.scale, p[2]*s.scale
+			u, v, w := float64(p[0])*scale, float64(p[1])*scale, float64(p[2])*scale
 			i, j, k := int(u), int(v), int(w)
-			fu, fv, fw := u-float64(i), v-float64(j), w-float64(k)
-			if u >= 0 && v >= 0 && w >= 0 && u < s.nf && v < s.nf && w < s.nf &&
-				fu > cellTol && fv > cellTol && fw > cellTol && fu < 1-cellTol && fv < 1-cellTol && fw < 1-cellTol {
-				s.cells[q], s.who[q] = (i*n+j)*n+k, s.owner[i]
+			// int() truncates, so u in (−1, 0) gives i = 0 with a negative
+			// fraction: the fraction test refuses it.
+			if uint(i) < uint(n) && uint(j) < uint(n) && uint(k) < uint(n) &&
+				math.Abs(u-float64(i)-0.5) < half && math.Abs(v-float64(j)-0.5) < half && math.Abs(w-float64(k)-0.5) < half {
+				cells[q], who[q] = (i*n+j)*n+k, owner[i]
 				continue
 			}
 		}
-		if !s.put(q, p) {
-			return q
+		var x [3]float64
+		for a := range p {
+			x[a] = float64(p[a])
+		}
+		if !s.put(q0+q, x[:d]) {
+			return q0 + q
 		}
 	}
 	return -1
@@ -187,24 +200,24 @@ func (s *ngpScatter) put(q int, p []float64) bool {
 // particle with a non-finite coordinate.
 func (s *ngpScatter) sortFloat64(pos []float64) int {
 	d := s.m.Dim
-	return s.sort(len(pos)/d, func(lo, hi int) int { return s.cellsOf(lo, pos[lo*d:hi*d]) })
+	return s.sort(len(pos)/d, func(lo, hi int) int { return cellsOf(s, lo, pos[lo*d:hi*d]) })
 }
 
 // sortFloat32LE is sortFloat64 for little-endian float32 coordinates as a
-// file stores them. They are converted (exactly) to float64 a block at a
-// time in a buffer that stays in L1 cache.
+// file stores them. They are copied a block at a time into a []float32
+// that stays in L1 cache, and widened to float64 (exactly) on use.
 func (s *ngpScatter) sortFloat32LE(b []byte) int {
 	d := s.m.Dim
 	return s.sort(len(b)/(4*d), func(lo, hi int) int {
-		var buf [3 * 256]float64
+		var buf [3 * 256]float32
 		for q0 := lo; q0 < hi; q0 += 256 {
 			p := buf[:d*(min(q0+256, hi)-q0)]
 			r := b[4*d*q0:]
 			r = r[:4*len(p)]
 			for i := range p {
-				p[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(r[4*i:])))
+				p[i] = math.Float32frombits(binary.LittleEndian.Uint32(r[4*i:]))
 			}
-			if q := s.cellsOf(q0, p); q >= 0 {
+			if q := cellsOf(s, q0, p); q >= 0 {
 				return q
 			}
 		}

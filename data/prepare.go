@@ -52,6 +52,7 @@ func Prepare(p Particles, o PrepareOptions) (*Field, error) {
 	if o.Chunk <= 0 {
 		o.Chunk = DefaultChunk
 	}
+	o.Chunk = int(min(int64(o.Chunk), max(p.Count(), 1))) // no buffer larger than the input
 	m := Mesh{Dim: d, N: o.Grid, Box: p.Box()}
 	f := &Field{Dim: d, N: o.Grid}
 	if o.Scheme == DTFE {

@@ -8,6 +8,7 @@ package data
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 )
 
 // GaussianKernel returns the normalized weights of a Gaussian of standard
@@ -65,14 +66,19 @@ func SmoothStride(f *Field, sigma float64, stride, threads int) (*Field, error) 
 	n, m := f.N, f.N/stride
 	slab, outSlab := pow(n, f.Dim-1), pow(m, f.Dim-1)
 	out := make([]float32, m*outSlab)
-	ParallelFor(threads, m, func(_, lo, hi int) {
+	// Output slabs are handed out in order rather than in contiguous
+	// ranges, so the workers share one window of len(w) + T input slabs,
+	// which stays in the last-level cache (384³: 27 planes of 576 KiB)
+	// instead of T windows that together would not.
+	var next atomic.Int64
+	ParallelFor(threads, min(Threads(threads), m), func(_, _, _ int) {
 		plane := make([]float32, slab)
 		var rows []float32 // 3D: the plane filtered along axis 1, (m, n)
 		if f.Dim == 3 {
 			rows = make([]float32, m*n)
 		}
 		ext := make([]float32, n+len(w))
-		for I := lo; I < hi; I++ {
+		for I := int(next.Add(1) - 1); I < m; I = int(next.Add(1) - 1) {
 			sumSlabs(plane, f.Data, n, I*stride, w)
 			dst := out[I*outSlab : (I+1)*outSlab]
 			if f.Dim == 2 {

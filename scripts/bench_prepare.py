@@ -9,8 +9,15 @@ little-endian GADGET-2 SnapFormat-1 file, then times, REPEAT times each:
   cosmogan:    cosmogan prepare --snapshot snap --grid 384 --assign ngp
                --transform eq2 --smooth 3 --stride 3
 
-and prints the medians, their ratio, and the largest difference between the
-two 128^3 outputs. A development tool, not part of CI.
+alternating the two, and prints the medians, their ratio and the load
+average around the timed runs (the machine may be shared: rerun when it is
+busy). Untimed checks follow: the raw NGP counts of `cosmogan prepare` (one
+and all threads) must equal np.bincount of the contract's cell
+floor(x / BoxSize * N) mod N exactly, and the smoothed field must match
+scipy's on those counts within float32 rounding. np.histogramdd places a few
+particles that lie within an ulp of a bin edge in the neighbouring bin, so
+its field differs slightly; that difference is reported too. A development
+tool, not part of CI.
 
 usage: scripts/bench_prepare.py [COSMOGAN_BINARY] [REPEAT] [WORKDIR]
 """
@@ -55,28 +62,49 @@ def numpy_pipeline():
     t2 = time.perf_counter()
     return s, t1 - t0, t2 - t1
 
+def prepare(out, *args):
+    subprocess.run([BIN, "prepare", "--snapshot", snap, "--grid", str(GRID), "--assign", "ngp", *args, "--out", out],
+                   check=True, stderr=subprocess.DEVNULL)
+
 def cosmogan():
     out = os.path.join(WORK, "field.npy")
     t0 = time.perf_counter()
-    subprocess.run([BIN, "prepare", "--snapshot", snap, "--grid", str(GRID), "--assign", "ngp", "--transform", "eq2",
-                    "--smooth", str(SIGMA), "--stride", str(STRIDE), "--out", out], check=True, stderr=subprocess.DEVNULL)
-    return np.load(out), time.perf_counter() - t0
+    prepare(out, "--transform", "eq2", "--smooth", str(SIGMA), "--stride", str(STRIDE))
+    t1 = time.perf_counter()
+    return np.load(out), t1 - t0
 
 np_times, go_times, hist_t, smooth_t = [], [], [], []
+load_before = os.getloadavg()
 for r in range(REPEAT):
     ref, th, ts = numpy_pipeline()
     np_times.append(th + ts); hist_t.append(th); smooth_t.append(ts)
     got, tg = cosmogan()
     go_times.append(tg)
-diff = float(np.max(np.abs(ref - got)))
+load_after = os.getloadavg()
+
+# Untimed exactness checks against the contract.
+cell = np.floor(pos.astype(np.float64) / BOX * GRID).astype(np.int64) % GRID
+counts = np.bincount((cell[:, 0] * GRID + cell[:, 1]) * GRID + cell[:, 2], minlength=GRID**3).reshape((GRID,) * 3)
+raw = os.path.join(WORK, "counts.npy")
+counts_equal = True
+for threads in ([], ["--threads", "1"]):
+    prepare(raw, "--transform", "none", "--smooth", "0", "--stride", "1", *threads)
+    counts_equal &= bool(np.array_equal(np.load(raw), counts))
+os.remove(raw)
+v = (2 * np.log(counts + C) - (B2 + A2)) / (B2 - A2)
+exact = ndimage.gaussian_filter(v.astype(np.float32), SIGMA, mode="wrap")[::STRIDE, ::STRIDE, ::STRIDE]
 res = {
     "particles": N**3, "grid": GRID, "sigma": SIGMA, "stride": STRIDE, "repeat": REPEAT,
+    "loadavg_before": load_before, "loadavg_after": load_after,
     "numpy_histogramdd_median_s": statistics.median(hist_t),
     "scipy_transform_filter_median_s": statistics.median(smooth_t),
     "numpy_scipy_total_median_s": statistics.median(np_times),
     "cosmogan_prepare_median_s": statistics.median(go_times),
     "cosmogan_prepare_all_s": go_times, "numpy_scipy_all_s": np_times,
     "speedup": statistics.median(np_times) / statistics.median(go_times),
-    "max_abs_difference": diff,
+    "ngp_counts_equal_contract": counts_equal,
+    "max_abs_difference_vs_scipy_on_contract_counts": float(np.max(np.abs(exact - got))),
+    "max_abs_difference_vs_histogramdd_pipeline": float(np.max(np.abs(ref - got))),
+    "histogramdd_cells_off_contract": int(np.count_nonzero(np.histogramdd(pos, bins=GRID, range=[(0, BOX)] * 3)[0] != counts)),
 }
 print(json.dumps(res, indent=2))
