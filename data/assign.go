@@ -5,7 +5,6 @@
 package data
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -75,7 +74,7 @@ func Deposit[G float32 | float64](grid []G, m Mesh, s Scheme, pos []float64, thr
 	case NGP:
 		n := len(pos) / m.Dim
 		sc := newNGPScatter(m, threads, n)
-		if q := sc.sortFloat64(pos); q >= 0 {
+		if q := sortCells(sc, pos); q >= 0 {
 			panic(fmt.Sprintf("data: particle %d at %v, want finite coordinates", q, pos[q*m.Dim:(q+1)*m.Dim]))
 		}
 		addCounts(grid, sc)
@@ -147,23 +146,26 @@ const cellTol = 1e-6
 // coordinates each) and returns −1, or the first with a non-finite
 // coordinate. In 3D the fast path takes one multiplication and a
 // truncation per axis, for coordinates inside the box and not within
-// cellTol of a cell boundary; put takes the others.
+// cellTol of a cell boundary; put takes the others. (int() truncates, so
+// u in (−1, 0) gives cell 0 with a negative fraction, which the fraction
+// test refuses.)
 func cellsOf[F float32 | float64](s *ngpScatter, q0 int, pos []F) int {
 	d, n, scale := s.m.Dim, s.m.N, s.scale
 	np := len(pos) / d
 	cells, who, owner := s.cells[q0:q0+np], s.who[q0:q0+np], s.owner
-	half := 0.5 - cellTol
 	for q := range cells {
 		p := pos[q*d : q*d+d]
 		if d == 3 {
 			u, v, w := float64(p[0])*scale, float64(p[1])*scale, float64(p[2])*scale
 			i, j, k := int(u), int(v), int(w)
-			// int() truncates, so u in (−1, 0) gives i = 0 with a negative
-			// fraction: the fraction test refuses it.
-			if uint(i) < uint(n) && uint(j) < uint(n) && uint(k) < uint(n) &&
-				math.Abs(u-float64(i)-0.5) < half && math.Abs(v-float64(j)-0.5) < half && math.Abs(w-float64(k)-0.5) < half {
-				cells[q], who[q] = (i*n+j)*n+k, owner[i]
-				continue
+			fu, fv, fw := u-float64(i), v-float64(j), w-float64(k)
+			// Separate tests rather than one && chain: the compiler then
+			// keeps everything in registers.
+			if uint(i) < uint(n) && uint(j) < uint(n) && uint(k) < uint(n) {
+				if fu > cellTol && fu < 1-cellTol && fv > cellTol && fv < 1-cellTol && fw > cellTol && fw < 1-cellTol {
+					cells[q], who[q] = (i*n+j)*n+k, owner[i]
+					continue
+				}
 			}
 		}
 		var x [3]float64
@@ -195,34 +197,12 @@ func (s *ngpScatter) put(q int, p []float64) bool {
 	return true
 }
 
-// sortFloat64 computes the cells of the particles of pos (Dim coordinates
+// sortCells computes the cells of the particles of pos (Dim coordinates
 // each) and sorts them by owner. It returns −1, or the index of the first
 // particle with a non-finite coordinate.
-func (s *ngpScatter) sortFloat64(pos []float64) int {
+func sortCells[F float32 | float64](s *ngpScatter, pos []F) int {
 	d := s.m.Dim
 	return s.sort(len(pos)/d, func(lo, hi int) int { return cellsOf(s, lo, pos[lo*d:hi*d]) })
-}
-
-// sortFloat32LE is sortFloat64 for little-endian float32 coordinates as a
-// file stores them. They are copied a block at a time into a []float32
-// that stays in L1 cache, and widened to float64 (exactly) on use.
-func (s *ngpScatter) sortFloat32LE(b []byte) int {
-	d := s.m.Dim
-	return s.sort(len(b)/(4*d), func(lo, hi int) int {
-		var buf [3 * 256]float32
-		for q0 := lo; q0 < hi; q0 += 256 {
-			p := buf[:d*(min(q0+256, hi)-q0)]
-			r := b[4*d*q0:]
-			r = r[:4*len(p)]
-			for i := range p {
-				p[i] = math.Float32frombits(binary.LittleEndian.Uint32(r[4*i:]))
-			}
-			if q := cellsOf(s, q0, p); q >= 0 {
-				return q
-			}
-		}
-		return -1
-	})
 }
 
 // sort runs the first phase for a chunk of n particles; cells(lo, hi) fills

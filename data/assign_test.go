@@ -1,7 +1,6 @@
 package data
 
 import (
-	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -155,7 +154,7 @@ func TestNGPFastPathIsContract(t *testing.T) {
 			pos[3*i], pos[3*i+1], pos[3*i+2] = x, c.box/2, x
 		}
 		s := newNGPScatter(m, 3, len(xs))
-		if q := s.sortFloat64(pos); q >= 0 {
+		if q := sortCells(s, pos); q >= 0 {
 			t.Fatalf("%+v: particle %d at %v refused", c, q, pos[3*q:3*q+3])
 		}
 		half := int(math.Floor(c.box / 2 / c.box * float64(c.n)))
@@ -167,22 +166,22 @@ func TestNGPFastPathIsContract(t *testing.T) {
 			}
 		}
 	}
-	if q := newNGPScatter(Mesh{Dim: 2, N: 4, Box: 1}, 2, 3).sortFloat64([]float64{0, 0, 0.5, math.NaN(), math.Inf(1), 0}); q != 1 {
+	if q := sortCells(newNGPScatter(Mesh{Dim: 2, N: 4, Box: 1}, 2, 3), []float64{0, 0, 0.5, math.NaN(), math.Inf(1), 0}); q != 1 {
 		t.Fatalf("first non-finite particle %d, want 1", q)
 	}
 }
 
-// TestNGPThreadsAndChunks: the NGP counts of the float32 little-endian path
-// and of the float64 path agree bit for bit for any thread count and chunk
+// TestNGPThreadsAndChunks: the NGP counts of the float32 path and of the
+// float64 path agree bit for bit for any thread count and chunk
 // size, including more threads than particles or planes.
 func TestNGPThreadsAndChunks(t *testing.T) {
 	for _, dim := range []int{2, 3} {
 		m := Mesh{Dim: dim, N: 6, Box: 3}
 		pos := randomPositions(2000, dim, 3, 11)
-		raw := make([]byte, 4*len(pos))
+		f32 := make([]float32, len(pos))
 		for i, x := range pos {
-			pos[i] = float64(float32(x))
-			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(float32(x)))
+			f32[i] = float32(x)
+			pos[i] = float64(f32[i])
 		}
 		ref := make([]float32, pow(6, dim))
 		Deposit(ref, m, NGP, pos, 1)
@@ -190,9 +189,8 @@ func TestNGPThreadsAndChunks(t *testing.T) {
 			for _, chunk := range []int{1, 3, 2000} {
 				g := make([]float32, len(ref))
 				s := newNGPScatter(m, th, chunk)
-				rec := 4 * dim
 				for lo := 0; lo < 2000; lo += chunk {
-					if q := s.sortFloat32LE(raw[lo*rec : min(lo+chunk, 2000)*rec]); q >= 0 {
+					if q := sortCells(s, f32[lo*dim:min(lo+chunk, 2000)*dim]); q >= 0 {
 						t.Fatalf("particle %d refused", lo+q)
 					}
 					addCounts(g, s)

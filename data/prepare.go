@@ -5,7 +5,6 @@
 package data
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 )
@@ -97,13 +96,13 @@ func prefault(g []float32, threads int) {
 // depositNGP adds the NGP counts of the particles of p to grid, a chunk of
 // particles at a time. Little-endian float32 positions, what GADGET-2 and
 // numpy write on x86, go from the file's bytes to cells without a decoded
-// copy; other formats are decoded to float64 first.
+// copy (see rawChunk.float32s); other formats are decoded to float64 first.
 func depositNGP(grid []float32, m Mesh, p Particles, chunk, threads int) error {
 	sc := newNGPScatter(m, threads, chunk)
 	rp, ok := p.(rawParticles)
 	if !ok {
 		return p.Each(chunk, func(pos []float64) error {
-			if q := sc.sortFloat64(pos); q >= 0 {
+			if q := sortCells(sc, pos); q >= 0 {
 				return fmt.Errorf("%s: particle at %v, want finite coordinates: %w", p.Describe(), pos[q*m.Dim:(q+1)*m.Dim], ErrBadInput)
 			}
 			addCounts(grid, sc)
@@ -113,8 +112,8 @@ func depositNGP(grid []float32, m Mesh, p Particles, chunk, threads int) error {
 	var pos []float64
 	return rp.eachRaw(chunk, func(c rawChunk) error {
 		var q int
-		if c.width == 4 && c.order == binary.LittleEndian {
-			q = sc.sortFloat32LE(c.b)
+		if f := c.float32s(); f != nil {
+			q = sortCells(sc, f)
 		} else {
 			if pos == nil {
 				pos = make([]float64, m.Dim*chunk)
@@ -122,7 +121,7 @@ func depositNGP(grid []float32, m Mesh, p Particles, chunk, threads int) error {
 			if err := c.decode(pos[:len(c.b)/c.width]); err != nil {
 				return err
 			}
-			q = sc.sortFloat64(pos[:len(c.b)/c.width])
+			q = sortCells(sc, pos[:len(c.b)/c.width])
 		}
 		if q >= 0 {
 			return badParticle(c, q)
