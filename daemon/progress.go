@@ -44,12 +44,12 @@ func (b *progressBar) update(step int) {
 	if rate > 0 {
 		eta = (time.Duration(float64((b.steps-step)*b.batch)/rate) * time.Second).Round(time.Second).String()
 	}
-	fmt.Fprintf(os.Stderr, "\r\033[K%s [%s%s] %d/%d  %.1f samples/s  ETA %s",
-		b.stage, strings.Repeat("█", filled), strings.Repeat("·", width-filled), step, b.steps, rate, eta)
+	stderrTerminal.setBar(fmt.Sprintf("%s [%s%s] %d/%d  %.1f samples/s  ETA %s",
+		b.stage, strings.Repeat("█", filled), strings.Repeat("·", width-filled), step, b.steps, rate, eta))
 }
 
 func (b *progressBar) done() {
-	if b.on && b.last > 0 {
-		fmt.Fprintln(os.Stderr)
+	if b.on {
+		stderrTerminal.setBar("")
 	}
 }
