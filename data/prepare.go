@@ -154,21 +154,28 @@ func Finish(f *Field, o PrepareOptions) (*Field, error) {
 	if f.N%o.Stride != 0 || o.Stride < 1 {
 		return nil, fmt.Errorf("grid %d is not divisible by stride %d: %w", f.N, o.Stride, ErrBadInput)
 	}
+	if !(o.Sigma >= 0) || math.IsInf(o.Sigma, 0) {
+		return nil, fmt.Errorf("smoothing sigma %g, want a finite value >= 0: %w", o.Sigma, ErrBadInput)
+	}
 	if i := firstBadDensity(f.Data, o.Threads); i >= 0 {
 		return nil, fmt.Errorf("density %v at flat index %d, want finite and >= 0: %w", f.Data[i], i, ErrBadInput)
 	}
 	return finish(f, o)
 }
 
-// finish is Finish for a valid field of valid densities.
+// finish is Finish for a valid field of valid densities. The transform runs
+// inside the smoothing, on each slab just before it is first filtered (see
+// smoothStride).
 func finish(f *Field, o PrepareOptions) (*Field, error) {
-	ParallelFor(o.Threads, len(f.Data), func(_, lo, hi int) {
-		o.Transform.Forward(f.Data[lo:hi], f.Data[lo:hi])
-	})
+	slab := len(f.Data) / f.N
+	transform := func(lo, hi int) {
+		o.Transform.Forward(f.Data[lo*slab:hi*slab], f.Data[lo*slab:hi*slab])
+	}
 	if o.Sigma == 0 && o.Stride == 1 {
+		ParallelFor(o.Threads, f.N, func(_, lo, hi int) { transform(lo, hi) })
 		return f, nil
 	}
-	return SmoothStride(f, o.Sigma, o.Stride, o.Threads)
+	return smoothStride(f, o.Sigma, o.Stride, o.Threads, transform), nil
 }
 
 // firstBadDensity returns the index of the first NaN, infinite or negative

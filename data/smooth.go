@@ -8,7 +8,6 @@ package data
 import (
 	"fmt"
 	"math"
-	"sync/atomic"
 )
 
 // GaussianKernel returns the normalized weights of a Gaussian of standard
@@ -62,38 +61,80 @@ func SmoothStride(f *Field, sigma float64, stride, threads int) (*Field, error) 
 	if stride < 1 || f.N%stride != 0 {
 		return nil, fmt.Errorf("grid %d is not divisible by stride %d: %w", f.N, stride, ErrBadInput)
 	}
+	return smoothStride(f, sigma, stride, threads, nil), nil
+}
+
+// smoothStride is SmoothStride of a valid field, valid sigma and stride,
+// with prep (unless nil) applied to every axis-0 slab of f once, in place,
+// before the slab is first read. prep(lo, hi) prepares slabs lo..hi−1.
+// Finish passes the transform: it then runs on slabs about to be filtered,
+// which stay in the last-level cache for the filter, rather than in a pass
+// of its own that writes the whole grid back to memory.
+//
+// Output slabs go in bands of 4T (T workers), each split among the workers
+// in contiguous runs: the workers share one window of input slabs (384³:
+// about 37 planes of 576 KiB), which stays in the last-level cache. Before
+// a band, prep runs on the slabs it reads for the first time; the slabs
+// that the first band reads at the far end of the periodic axis are
+// prepared at the start.
+func smoothStride(f *Field, sigma float64, stride, threads int, prep func(lo, hi int)) *Field {
 	w := GaussianKernel(sigma)
-	n, m := f.N, f.N/stride
+	n, m, r := f.N, f.N/stride, len(w)/2
 	slab, outSlab := pow(n, f.Dim-1), pow(m, f.Dim-1)
 	out := make([]float32, m*outSlab)
-	// Output slabs are handed out in order rather than in contiguous
-	// ranges, so the workers share one window of len(w) + T input slabs,
-	// which stays in the last-level cache (384³: 27 planes of 576 KiB)
-	// instead of T windows that together would not.
-	var next atomic.Int64
-	ParallelFor(threads, min(Threads(threads), m), func(_, _, _ int) {
-		plane := make([]float32, slab)
-		var rows []float32 // 3D: the plane filtered along axis 1, (m, n)
+	t := min(Threads(threads), m)
+	type scratch struct{ plane, rows, ext []float32 }
+	sc := make([]scratch, t)
+	for i := range sc {
+		sc[i].plane, sc[i].ext = make([]float32, slab), make([]float32, n+len(w))
 		if f.Dim == 3 {
-			rows = make([]float32, m*n)
+			sc[i].rows = make([]float32, m*n) // the plane filtered along axis 1, (m, n)
 		}
-		ext := make([]float32, n+len(w))
-		for I := int(next.Add(1) - 1); I < m; I = int(next.Add(1) - 1) {
-			sumSlabs(plane, f.Data, n, I*stride, w)
-			dst := out[I*outSlab : (I+1)*outSlab]
-			if f.Dim == 2 {
-				smoothLine(dst, plane, ext, w, stride)
-				continue
-			}
-			for J := range m {
-				sumSlabs(rows[J*n:(J+1)*n], plane, n, J*stride, w)
-			}
-			for J := range m {
-				smoothLine(dst[J*m:(J+1)*m], rows[J*n:(J+1)*n], ext, w, stride)
-			}
+	}
+	prepared := 0 // slabs 0..prepared−1, and tail..n−1, are prepared
+	tail := n
+	prepare := func(lo, hi int) {
+		if prep != nil && lo < hi {
+			ParallelFor(t, hi-lo, func(_, a, b int) { prep(lo+a, lo+b) })
 		}
-	})
-	return &Field{Dim: f.Dim, N: m, Data: out}, nil
+	}
+	if 2*r+stride >= n {
+		prepare(0, n)
+		prepared = n
+	} else {
+		prepare(n-r, n)
+		tail = n - r
+	}
+	band := 4 * t
+	for b0 := 0; b0 < m; b0 += band {
+		b1 := min(b0+band, m)
+		need := min((b1-1)*stride+r+1, tail)
+		if b1 == m {
+			need = tail // also the slabs between outputs that no output reads
+		}
+		if need > prepared {
+			prepare(prepared, need)
+			prepared = need
+		}
+		ParallelFor(t, b1-b0, func(wk, lo, hi int) {
+			s := sc[wk]
+			for I := b0 + lo; I < b0+hi; I++ {
+				sumSlabs(s.plane, f.Data, n, I*stride, w)
+				dst := out[I*outSlab : (I+1)*outSlab]
+				if f.Dim == 2 {
+					smoothLine(dst, s.plane, s.ext, w, stride)
+					continue
+				}
+				for J := range m {
+					sumSlabs(s.rows[J*n:(J+1)*n], s.plane, n, J*stride, w)
+				}
+				for J := range m {
+					smoothLine(dst[J*m:(J+1)*m], s.rows[J*n:(J+1)*n], s.ext, w, stride)
+				}
+			}
+		})
+	}
+	return &Field{Dim: f.Dim, N: m, Data: out}
 }
 
 // sumSlabs sets dst = Σ_t w[t] · slab (centre + t − r) mod n of src, where
