@@ -161,20 +161,23 @@ func TestPrepareSourcesAndThreads(t *testing.T) {
 }
 
 // TestPrepareNonFinite: a NaN in a little-endian float32 .npy is an
-// ErrBadInput naming the file, the offset and the particle.
+// ErrBadInput naming the file, the offset and the particle, whether its
+// chunk is the last or is followed by another.
 func TestPrepareNonFinite(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "p.npy")
-	if err := WriteArray(p, []int{3, 3}, []float32{1, 2, 3, 4, 5, 6, 7, float32(math.NaN()), 9}, nil); err != nil {
+	if err := WriteArray(p, []int{4, 3}, []float32{1, 2, 3, 4, 5, 6, 7, float32(math.NaN()), 9, 1, 1, 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	np, err := OpenParticlesNPY(p, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Prepare(np, PrepareOptions{Grid: 4, Scheme: NGP, Stride: 1, Threads: 2})
-	if want := fmt.Sprintf("offset %d: particle 2 has coordinate NaN", 128+7*4); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), want) {
-		t.Fatalf("error %v, want ErrBadInput naming %s and %q", err, p, want)
+	for _, chunk := range []int{1, 2, 100} { // the bad chunk last, and not
+		_, err = Prepare(np, PrepareOptions{Grid: 4, Scheme: NGP, Stride: 1, Threads: 2, Chunk: chunk})
+		if want := fmt.Sprintf("offset %d: particle 2 has coordinate NaN", 128+7*4); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("chunk %d: error %v, want ErrBadInput naming %s and %q", chunk, err, p, want)
+		}
 	}
 }
 
