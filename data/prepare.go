@@ -77,14 +77,14 @@ func Prepare(p Particles, o PrepareOptions) (*Field, error) {
 	if err != nil {
 		return nil, err
 	}
-	return finish(f, o) // counts and CIC weights are finite and >= 0
+	return finish(f, o), nil // counts and CIC weights are finite and >= 0
 }
 
 // prefault writes a zero into every 4 KiB page of a freshly allocated grid,
 // in parallel. Otherwise the first increment of a cell reads an untouched
 // page (which maps the shared zero page) and then writes it (a second
-// fault, copying the page and flushing the other cores' TLBs): twice the
-// faults, on one core at a time.
+// fault, copying the page and flushing the other cores' TLBs): for 384³,
+// 123k page faults instead of 67k, and `prepare` took twice as long.
 func prefault(g []float32, threads int) {
 	ParallelFor(threads, len(g), func(_, lo, hi int) {
 		for i := lo; i < hi; i += 1024 {
@@ -160,22 +160,22 @@ func Finish(f *Field, o PrepareOptions) (*Field, error) {
 	if i := firstBadDensity(f.Data, o.Threads); i >= 0 {
 		return nil, fmt.Errorf("density %v at flat index %d, want finite and >= 0: %w", f.Data[i], i, ErrBadInput)
 	}
-	return finish(f, o)
+	return finish(f, o), nil
 }
 
 // finish is Finish for a valid field of valid densities. The transform runs
 // inside the smoothing, on each slab just before it is first filtered (see
 // smoothStride).
-func finish(f *Field, o PrepareOptions) (*Field, error) {
+func finish(f *Field, o PrepareOptions) *Field {
 	slab := len(f.Data) / f.N
 	transform := func(lo, hi int) {
 		o.Transform.Forward(f.Data[lo*slab:hi*slab], f.Data[lo*slab:hi*slab])
 	}
 	if o.Sigma == 0 && o.Stride == 1 {
 		ParallelFor(o.Threads, f.N, func(_, lo, hi int) { transform(lo, hi) })
-		return f, nil
+		return f
 	}
-	return smoothStride(f, o.Sigma, o.Stride, o.Threads, transform), nil
+	return smoothStride(f, o.Sigma, o.Stride, o.Threads, transform)
 }
 
 // firstBadDensity returns the index of the first NaN, infinite or negative
