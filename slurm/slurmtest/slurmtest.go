@@ -6,7 +6,7 @@
 //
 // The recipe is the one of DESIGN.md (ProctrackType=proctrack/linuxproc,
 // TaskPlugin=task/none, SlurmUser=SlurmdUser=root, one node named after the
-// host with CPUs=2); .ci/slurm/start.sh does the same from a shell.
+// host with CPUs=2).
 package slurmtest
 
 import (
