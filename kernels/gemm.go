@@ -108,6 +108,7 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	vb             bPacker // when not nil, packs op(B) (b, ldb and transB unused)
 }
 
 func (j *gemmJob) Run(worker, lo, hi int) {
@@ -180,7 +181,6 @@ func Sgemm(t *Team, transA, transB bool, m, n, k int, alpha float32, a []float32
 		sgemv(t, n, k, b, ldb, a[:k], c, 1, alpha, beta)
 		return
 	}
-	threads := t.threads
 	j := &t.ws[0].job
 	*j = gemmJob{ws: t.ws, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
@@ -193,9 +193,35 @@ func Sgemm(t *Team, transA, transB bool, m, n, k int, alpha float32, a []float32
 		j.a, j.b, j.lda, j.ldb = b, a, ldb, lda
 		j.transA, j.transB = !transB, !transA
 		j.ctrans = true
-		m, n = n, m
 	}
+	t.gemm(j)
+}
 
+// A bPacker stands for a B operand that is never stored: it writes
+// op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels exactly as packB lays out
+// a stored one. Convolutions use it to gather their column matrix from the
+// image while packing (see convCols), instead of writing and rereading it.
+type bPacker interface {
+	packB(dst []float32, p0, kc, j0, nc int)
+}
+
+// sgemmPackedB is Sgemm with op(B) supplied by a packer: C = alpha·op(A)·op(B)
+// + beta·C with op(B) k×n. Every element of C sees the same operations as in
+// Sgemm, so results are bitwise identical for any number of workers. The
+// caller checks the sizes; k ≥ 1.
+func sgemmPackedB(t *Team, transA bool, m, n, k int, alpha float32, a []float32, lda int, vb bPacker, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	j := &t.ws[0].job
+	*j = gemmJob{ws: t.ws, transA: transA, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, c: c, lda: lda, ldc: ldc, vb: vb}
+	t.gemm(j)
+}
+
+// gemm runs job j (set up in t.ws[0].job) over t's workers: in whole
+// MR-row units, or NR-column units when C has more of those.
+func (t *Team) gemm(j *gemmJob) {
+	m, n, k := j.m, j.n, j.k
 	unitsM := (m + gemmMR - 1) / gemmMR
 	unitsN := (n + gemmNR - 1) / gemmNR
 	units := unitsM
@@ -203,7 +229,7 @@ func Sgemm(t *Team, transA, transB bool, m, n, k int, alpha float32, a []float32
 		j.byCols = true
 		units = unitsN
 	}
-	if threads == 1 || units == 1 || 2*m*n*k < gemmSerialFlops {
+	if t.threads == 1 || units == 1 || 2*m*n*k < gemmSerialFlops {
 		j.Run(0, 0, units)
 	} else {
 		t.For(units, j)
@@ -296,7 +322,7 @@ func sgemmBlock(w *workspace, j *gemmJob, i0, i1, j0, j1 int) {
 		w.ap = grow(&w.abuf, w.ap, kcMax*mcMax)
 	}
 	kern, kernS := gemmKernel, gemmKernelStrided
-	sup := !j.transB && m <= gemmSupRows && j.ldb <= gemmSupMaxLdb
+	sup := j.vb == nil && !j.transB && m <= gemmSupRows && j.ldb <= gemmSupMaxLdb
 	for jc := j0; jc < j1; jc += gemmNC {
 		nc := min(gemmNC, j1-jc)
 		for pc := 0; pc < k; pc += gemmKC {
@@ -305,7 +331,9 @@ func sgemmBlock(w *workspace, j *gemmJob, i0, i1, j0, j1 int) {
 			if pc > 0 {
 				beta = 1
 			}
-			if !sup {
+			if j.vb != nil {
+				j.vb.packB(w.bp, pc, kc, jc, nc)
+			} else if !sup {
 				packB(w.bp, j.b, j.ldb, j.transB, pc, kc, jc, nc)
 			} else if nc%gemmNR != 0 {
 				// Only the last, partial panel needs packing (zero padding).

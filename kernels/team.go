@@ -20,6 +20,7 @@ type Team struct {
 	wg      sync.WaitGroup
 	ws      []workspace // per-worker scratch of the GEMM, indexed by worker
 	jobs    jobs        // one reusable job per kernel, so calls allocate nothing
+	conv    convScratch
 }
 
 type task struct {

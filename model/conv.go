@@ -61,6 +61,12 @@ func chunk(rows, cols, batch int) int {
 func (l *Conv) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch
 	y := grow(&l.y, batch*l.outSize)
+	if kernels.ConvImplicitPays(&l.s, l.Out) {
+		// No column matrix: gathered straight into the GEMM's packed panels.
+		// Every output gets the very operations of the lowered pass below.
+		kernels.Conv(ctx.Team, &l.s, batch, l.Out, l.w, x, l.b, y)
+		return y
+	}
 	rows, p := l.s.Rows(), l.s.ColVolume()
 	step := chunk(rows, p, batch)
 	for b0 := 0; b0 < batch; b0 += step {

@@ -1,0 +1,453 @@
+package kernels
+
+// convCols is the column matrix of shape s over nb samples of the image x
+// (laid out nb, s.C, image volume), as the B operand of a GEMM: op(B) = cols
+// (Rows × nb·ColVolume), or colsᵀ when trans.
+type convCols struct {
+	s     *ConvShape
+	x     []float32
+	nb    int
+	trans bool
+	rows  []convRow // per row of the column matrix, when not trans (see panels)
+}
+
+// convRow is one row (c, tap) of a column matrix, precomputed for panels:
+// the offset of channel c in a sample, the tap's offset per axis (k − pad)
+// and the column positions [lo, hi) per axis where it falls inside the image.
+type convRow struct {
+	base   int
+	k      [3]int
+	lo, hi [3]int
+}
+
+// setCols points t's column operand at x and, unless trans, fills its row
+// table.
+func (t *Team) setCols(s *ConvShape, x []float32, nb int, trans bool) *convCols {
+	v := &t.conv.cols
+	*v = convCols{s: s, x: x, nb: nb, trans: trans}
+	if !trans && s.Cols[2]%gemmNR == 0 {
+		rows := t.conv.rows[:0]
+		kvol, ivol := s.KernelVolume(), s.ImageVolume()
+		for r := range s.Rows() {
+			w := s.window(r % kvol)
+			row := convRow{base: r / kvol * ivol, lo: w.lo, hi: w.hi}
+			for a := range 3 {
+				row.k[a] = w.k[a] - s.Pad[a]
+			}
+			rows = append(rows, row)
+		}
+		t.conv.rows, v.rows = rows, rows
+	}
+	return v
+}
+
+func (v *convCols) packB(dst []float32, p0, kc, j0, nc int) {
+	if !v.trans {
+		full := 0
+		if v.rows != nil && j0%gemmNR == 0 {
+			full = nc / gemmNR * gemmNR
+			v.panels(dst, p0, kc, j0, full/gemmNR)
+		}
+		// Row p0+p of cols, columns j0 … j0+nc: value i goes to panel i/NR,
+		// row p, lane i%NR.
+		for p := 0; p < kc && full < nc; p++ {
+			v.gather(p0+p, j0+full, nc-full, dst[full*kc+p*gemmNR:], gemmNR*kc, 1)
+		}
+		if rem := nc % gemmNR; rem != 0 {
+			q := (nc - rem) * kc
+			for p := 0; p < kc; p++ {
+				clear(dst[q+p*gemmNR+rem : q+(p+1)*gemmNR])
+			}
+		}
+		return
+	}
+	// Column j0+c of op(B) is row j0+c of cols, read at positions p0 … p0+kc:
+	// value i goes to row i of the panel, lane c%NR.
+	for c := 0; c < nc; c++ {
+		v.gather(j0+c, p0, kc, dst[c/gemmNR*gemmNR*kc+c%gemmNR:], gemmNR*gemmNR, gemmNR)
+	}
+	for c := nc; c%gemmNR != 0; c++ {
+		d := dst[c/gemmNR*gemmNR*kc+c%gemmNR:]
+		for p := 0; p < kc; p++ {
+			d[p*gemmNR] = 0
+		}
+	}
+}
+
+// panels packs whole NR-column panels of the column matrix, rows p0 …
+// p0+kc, columns j0 … j0+groups·NR, when the column grid's rows are a
+// multiple of NR wide (and j0 a multiple of NR): each panel's NR columns then
+// lie on one row of the column grid. It fills one panel after the other, row
+// by row, so the writes are sequential; packing row by row across panels
+// instead (gather) writes NR floats every NR·kc floats, which costs more than
+// the GEMM itself on the 3D layers.
+func (v *convCols) panels(dst []float32, p0, kc, j0, groups int) {
+	s := v.s
+	cvol := s.ColVolume()
+	b, pos := j0/cvol, j0%cvol
+	ow := pos % s.Cols[2]
+	oh := pos / s.Cols[2] % s.Cols[1]
+	od := pos / (s.Cols[1] * s.Cols[2])
+	H, W, sd, sh, sw := s.Image[1], s.Image[2], s.Stride[0], s.Stride[1], s.Stride[2]
+	rows := v.rows[p0 : p0+kc]
+	for g := range groups {
+		panel := dst[g*gemmNR*kc : (g+1)*gemmNR*kc]
+		sample := v.x[b*s.C*s.ImageVolume():]
+		for p := range rows {
+			r := &rows[p]
+			d := (*[gemmNR]float32)(panel[p*gemmNR:])
+			if od < r.lo[0] || od >= r.hi[0] || oh < r.lo[1] || oh >= r.hi[1] {
+				*d = [gemmNR]float32{}
+				continue
+			}
+			src := sample[r.base+((od*sd+r.k[0])*H+oh*sh+r.k[1])*W:]
+			switch {
+			case ow >= r.lo[2] && ow+gemmNR <= r.hi[2] && sw == 1:
+				*d = *(*[gemmNR]float32)(src[ow+r.k[2]:])
+			case ow >= r.lo[2] && ow+gemmNR <= r.hi[2] && sw == 2:
+				src := (*[2*gemmNR - 1]float32)(src[2*ow+r.k[2]:])
+				for t := range gemmNR {
+					d[t] = src[2*t]
+				}
+			default:
+				for t := range gemmNR {
+					var val float32
+					if o := ow + t; o >= r.lo[2] && o < r.hi[2] {
+						val = src[o*sw+r.k[2]]
+					}
+					d[t] = val
+				}
+			}
+		}
+		ow += gemmNR
+		if ow == s.Cols[2] {
+			ow, oh = 0, oh+1
+			if oh == s.Cols[1] {
+				oh, od = 0, od+1
+				if od == s.Cols[0] {
+					od, b = 0, b+1
+				}
+			}
+		}
+	}
+}
+
+// gather writes the n values of row r of the column matrix at column
+// positions j … j+n−1 to dst: value i at dst[(i/NR)·panel + (i%NR)·step].
+func (v *convCols) gather(r, j, n int, dst []float32, panel, step int) {
+	s := v.s
+	if s.Cols[2]%gemmNR == 0 && j%gemmNR == 0 && n >= gemmNR {
+		done := v.gatherRows(r, j, n/gemmNR, dst, panel, step)
+		if done == n {
+			return
+		}
+		j, n, dst = j+done, n-done, dst[done/gemmNR*panel:]
+	}
+	kvol, cvol := s.KernelVolume(), s.ColVolume()
+	c, w := r/kvol, s.window(r%kvol)
+	b, pos := j/cvol, j%cvol
+	ow := pos % s.Cols[2]
+	oh := pos / s.Cols[2] % s.Cols[1]
+	od := pos / (s.Cols[1] * s.Cols[2])
+	ivol, iw0, sw := s.ImageVolume(), w.k[2]-s.Pad[2], s.Stride[2]
+	for i := 0; i < n; {
+		end := min(s.Cols[2], ow+n-i) // this image row's columns: [ow, end)
+		if od >= w.lo[0] && od < w.hi[0] && oh >= w.lo[1] && oh < w.hi[1] {
+			id, ih := od*s.Stride[0]-s.Pad[0]+w.k[0], oh*s.Stride[1]-s.Pad[1]+w.k[1]
+			img := v.x[(b*s.C+c)*ivol+(id*s.Image[1]+ih)*s.Image[2]:]
+			lo, hi := max(ow, w.lo[2]), min(end, w.hi[2])
+			i = spread(dst, i, max(lo-ow, 0), nil, 0, panel, step)
+			if hi > lo {
+				i = spread(dst, i, hi-lo, img[lo*sw+iw0:], sw, panel, step)
+			}
+			ow = max(ow, hi)
+		}
+		i = spread(dst, i, end-ow, nil, 0, panel, step)
+		ow, oh = 0, oh+1
+		if oh == s.Cols[1] {
+			oh, od = 0, od+1
+			if od == s.Cols[0] {
+				od, b = 0, b+1
+			}
+		}
+	}
+}
+
+// gatherRows is gather for the common aligned case: j is a multiple of NR and
+// the column grid's rows are a multiple of NR wide, so each group of NR values
+// (one lane group of a panel) lies on one image row. A group in the padding is
+// zeroed, one inside the image is copied with fixed-size loops (no per-value
+// bookkeeping: this is where the ~2 ns per value of the general gather went),
+// one that straddles the edge is written value by value. It writes groups
+// whole groups and returns the number of values written, groups·NR.
+func (v *convCols) gatherRows(r, j, groups int, dst []float32, panel, step int) int {
+	s := v.s
+	kvol, cvol := s.KernelVolume(), s.ColVolume()
+	c, w := r/kvol, s.window(r%kvol)
+	b, pos := j/cvol, j%cvol
+	ow := pos % s.Cols[2]
+	oh := pos / s.Cols[2] % s.Cols[1]
+	od := pos / (s.Cols[1] * s.Cols[2])
+	ivol, iw0, sw := s.ImageVolume(), w.k[2]-s.Pad[2], s.Stride[2]
+	var img []float32
+	inRow := false
+	newRow := func() {
+		inRow = od >= w.lo[0] && od < w.hi[0] && oh >= w.lo[1] && oh < w.hi[1] && w.lo[2] < w.hi[2]
+		if inRow {
+			id, ih := od*s.Stride[0]-s.Pad[0]+w.k[0], oh*s.Stride[1]-s.Pad[1]+w.k[1]
+			img = v.x[(b*s.C+c)*ivol+(id*s.Image[1]+ih)*s.Image[2] : (b*s.C+c+1)*ivol]
+		}
+	}
+	newRow()
+	for g := range groups {
+		d := dst[g*panel:]
+		switch {
+		case !inRow && step == 1:
+			clear(d[:gemmNR])
+		case !inRow:
+			d = d[:(gemmNR-1)*step+1]
+			for t := range gemmNR {
+				d[t*step] = 0
+			}
+		case ow >= w.lo[2] && ow+gemmNR <= w.hi[2]:
+			src := img[ow*sw+iw0:]
+			switch {
+			case step == 1 && sw == 1:
+				*(*[gemmNR]float32)(d) = *(*[gemmNR]float32)(src)
+			case step == 1 && sw == 2:
+				d, src := (*[gemmNR]float32)(d), (*[2*gemmNR - 1]float32)(src)
+				for t := range gemmNR {
+					d[t] = src[2*t]
+				}
+			case step == 1:
+				d := (*[gemmNR]float32)(d)
+				for t := range gemmNR {
+					d[t] = src[t*sw]
+				}
+			default:
+				d = d[:(gemmNR-1)*step+1]
+				for t := range gemmNR {
+					d[t*step] = src[t*sw]
+				}
+			}
+		default:
+			for t := range gemmNR {
+				var val float32
+				if o := ow + t; o >= w.lo[2] && o < w.hi[2] {
+					val = img[o*sw+iw0]
+				}
+				d[t*step] = val
+			}
+		}
+		ow += gemmNR
+		if ow == s.Cols[2] {
+			ow, oh = 0, oh+1
+			if oh == s.Cols[1] {
+				oh, od = 0, od+1
+				if od == s.Cols[0] {
+					od, b = 0, b+1
+				}
+			}
+			if g+1 < groups {
+				newRow()
+			}
+		}
+	}
+	return groups * gemmNR
+}
+
+// spread writes count values src[0], src[stride], … (zeros when src is nil)
+// as values i, i+1, … of gather's layout, and returns i + count.
+func spread(dst []float32, i, count int, src []float32, stride, panel, step int) int {
+	for count > 0 {
+		lane := i % gemmNR
+		blk := min(count, gemmNR-lane)
+		d := dst[i/gemmNR*panel+lane*step:]
+		switch {
+		case src == nil:
+			for t := range blk {
+				d[t*step] = 0
+			}
+		case step == 1 && stride == 1:
+			copy(d[:blk], src)
+		case step == 1:
+			d = d[:blk]
+			for t := range d {
+				d[t] = src[t*stride]
+			}
+		default:
+			for t := range blk {
+				d[t*step] = src[t*stride]
+			}
+		}
+		if src != nil {
+			src = src[min(blk*stride, len(src)):]
+		}
+		i, count = i+blk, count-blk
+	}
+	return i
+}
+
+// convScratch is the Team's scratch for the convolution kernels.
+type convScratch struct {
+	cols convCols
+	rows []convRow // cols's row table
+	cm   []float32 // a channel-major (channels × nb·volume) operand or result
+	a    []float32 // the sub-kernel matrix of one parity class (ConvAdjoint)
+	sub  ConvShape // that class's sub-convolution
+	taps []int     // for each tap of the sub-kernel, the tap of the kernel
+	job  classJob
+}
+
+// growF returns *buf resized to n floats, reallocating only when too small.
+func growF(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	*buf = (*buf)[:n]
+	return *buf
+}
+
+// ConvImplicitPays reports whether Conv (implicit GEMM) is faster than the
+// lowered forward pass (Im2col, Sgemm, FromChannelMajor) for shape s with
+// cout output channels. It is when panels packs the column matrix (rows of
+// the column grid a multiple of NR wide) and each packed value feeds at
+// least 32 output rows. Measured on the 3D discriminator (batch 4, 2 threads,
+// BenchmarkConvLayers): conv 32→64 at 32³ 52.5 → 41.7 ms, conv 1→32 at 64³
+// 9.9 → 7.5 ms; with narrower column rows (conv 64→128 at 16³, 8³ columns)
+// the general gather costs ~2 ns per value and the lowered pass wins (10.2
+// vs 20.0 ms for conv 128→256). ConvAdjoint and ConvWeightGrad lost on every
+// 3D layer (e.g. 75.8 vs 47.3 and 56.5 vs 46.7 ms on conv 32→64) and are not
+// used by the layers.
+func ConvImplicitPays(s *ConvShape, cout int) bool {
+	return s.Cols[2]%gemmNR == 0 && cout >= 32
+}
+
+// Conv computes y = W ∗ x + bias: x is laid out (batch, s.C, image volume),
+// W (cout, s.C, kernel volume), y (batch, cout, column volume); bias (cout
+// values) may be nil. Results are bitwise identical for any number of workers.
+func Conv(t *Team, s *ConvShape, batch, cout int, w, x, bias, y []float32) {
+	n := batch * s.ColVolume()
+	cm := growF(&t.conv.cm, cout*n)
+	sgemmPackedB(t, false, cout, n, s.Rows(), 1, w, s.Rows(), t.setCols(s, x, batch, false), 0, cm, n)
+	t.conv.cols = convCols{}
+	FromChannelMajor(t, batch, cout, s.ColVolume(), cm, bias, y)
+}
+
+// ConvWeightGrad adds to dw (cout, s.C, kernel volume) the gradient of Conv's
+// output y with respect to W: dw[o, c, tap] += Σ_{b,q} dy[b, o, q]·x[b, c,
+// q·stride − pad + tap], with x (batch, s.C, image volume) and dy (batch,
+// cout, column volume).
+func ConvWeightGrad(t *Team, s *ConvShape, batch, cout int, x, dy, dw []float32) {
+	p := s.ColVolume()
+	cm := growF(&t.conv.cm, cout*batch*p)
+	ToChannelMajor(t, batch, cout, p, dy, cm)
+	t.conv.cols = convCols{s: s, x: x, nb: batch, trans: true}
+	sgemmPackedB(t, false, cout, s.Rows(), batch*p, 1, cm, batch*p, &t.conv.cols, 1, dw, s.Rows())
+	t.conv.cols = convCols{}
+}
+
+// ConvAdjoint computes the adjoint of Conv in x: x[b, c, i] = bias[c] +
+// Σ W[o, c, tap]·y[b, o, q] over the (o, tap, q) with q·stride − pad + tap = i,
+// with y laid out (batch, cout, column volume) and x (batch, s.C, image
+// volume); bias may be nil. It is the backward data pass of a convolution and
+// the forward pass of a transposed one (whose weights (in, out, taps) are W
+// with cout = in). It runs as one stride-1 sub-convolution per parity class
+// (see the top of this file).
+func ConvAdjoint(t *Team, s *ConvShape, batch, cout int, w, y, bias, x []float32) {
+	for pd := range s.Stride[0] {
+		for ph := range s.Stride[1] {
+			for pw := range s.Stride[2] {
+				t.convClass(s, [3]int{pd, ph, pw}, batch, cout, w, y, bias, x)
+			}
+		}
+	}
+}
+
+// convClass computes the image positions of parity class pi for ConvAdjoint.
+func (t *Team) convClass(s *ConvShape, pi [3]int, batch, cout int, w, y, bias, x []float32) {
+	// Per axis: the class's positions o = π + stride·m, m < M; its taps
+	// k = k0 + stride·(nk−1−j), j < nk, each reading column q = m − pad' + j.
+	sub := &t.conv.sub
+	*sub = ConvShape{C: cout, Image: s.Cols, Stride: [3]int{1, 1, 1}}
+	var k0 [3]int
+	for a := range 3 {
+		st := s.Stride[a]
+		sub.Cols[a] = (s.Image[a] - pi[a] + st - 1) / st
+		k0[a] = (pi[a] + s.Pad[a]) % st
+		sub.Kernel[a] = max(0, (s.Kernel[a]-k0[a]+st-1)/st)
+		sub.Pad[a] = sub.Kernel[a] - 1 - (pi[a]+s.Pad[a]-k0[a])/st
+	}
+	mvol, kvol, skvol := sub.ColVolume(), s.KernelVolume(), sub.KernelVolume()
+	if mvol == 0 {
+		return
+	}
+	n, rows := batch*mvol, sub.Rows()
+	cm := growF(&t.conv.cm, s.C*n)
+	if skvol == 0 { // a kernel smaller than the stride leaves the class empty
+		clear(cm)
+	} else {
+		// a[c][(o, j)] = W[o, c, tap(j)]: the sub-kernel, flipped.
+		taps := t.conv.taps[:0]
+		for j := range skvol {
+			jd, jh, jw := j/(sub.Kernel[1]*sub.Kernel[2]), j/sub.Kernel[2]%sub.Kernel[1], j%sub.Kernel[2]
+			kd := k0[0] + s.Stride[0]*(sub.Kernel[0]-1-jd)
+			kh := k0[1] + s.Stride[1]*(sub.Kernel[1]-1-jh)
+			kw := k0[2] + s.Stride[2]*(sub.Kernel[2]-1-jw)
+			taps = append(taps, (kd*s.Kernel[1]+kh)*s.Kernel[2]+kw)
+		}
+		t.conv.taps = taps
+		a := growF(&t.conv.a, s.C*rows)
+		for c := range s.C {
+			for o := range cout {
+				dst, src := a[c*rows+o*skvol:c*rows+(o+1)*skvol], w[(o*s.C+c)*kvol:(o*s.C+c+1)*kvol]
+				for j, tap := range taps {
+					dst[j] = src[tap]
+				}
+			}
+		}
+		sgemmPackedB(t, false, s.C, n, rows, 1, a, rows, t.setCols(sub, y, batch, false), 0, cm, n)
+		t.conv.cols = convCols{}
+	}
+	j := &t.conv.job
+	*j = classJob{s: s, sub: sub, pi: pi, batch: batch, src: cm, bias: bias, dst: x}
+	t.ForGrain(s.C, max(1, 4096/max(n, 1)), j)
+	*j = classJob{}
+}
+
+// classJob writes one parity class, computed channel-major (channels ×
+// batch·class volume), to its positions of the batch-major image, adding the
+// bias.
+type classJob struct {
+	s, sub         *ConvShape
+	pi             [3]int
+	batch          int
+	src, bias, dst []float32
+}
+
+func (j *classJob) Run(_, lo, hi int) {
+	s, sub := j.s, j.sub
+	ivol, mvol := s.ImageVolume(), sub.ColVolume()
+	for c := lo; c < hi; c++ {
+		var v float32
+		if j.bias != nil {
+			v = j.bias[c]
+		}
+		for b := range j.batch {
+			src := j.src[(c*j.batch+b)*mvol : (c*j.batch+b+1)*mvol]
+			img := j.dst[(b*s.C+c)*ivol : (b*s.C+c+1)*ivol]
+			i := 0
+			for md := range sub.Cols[0] {
+				for mh := range sub.Cols[1] {
+					row := img[((j.pi[0]+s.Stride[0]*md)*s.Image[1]+j.pi[1]+s.Stride[1]*mh)*s.Image[2]:]
+					ow, sw := j.pi[2], s.Stride[2]
+					for _, val := range src[i : i+sub.Cols[2]] {
+						row[ow] = val + v
+						ow += sw
+					}
+					i += sub.Cols[2]
+				}
+			}
+		}
+	}
+}
