@@ -2,13 +2,12 @@ package kernels
 
 // convCols is the column matrix of shape s over nb samples of the image x
 // (laid out nb, s.C, image volume), as the B operand of a GEMM: op(B) = cols
-// (Rows × nb·ColVolume), or colsᵀ when trans.
+// (Rows × nb·ColVolume).
 type convCols struct {
-	s     *ConvShape
-	x     []float32
-	nb    int
-	trans bool
-	rows  []convRow // per row of the column matrix, when not trans (see panels)
+	s    *ConvShape
+	x    []float32
+	nb   int
+	rows []convRow // per row of the column matrix, when rows pack as whole panels (see panels)
 }
 
 // convRow is one row (c, tap) of a column matrix, precomputed for panels:
@@ -20,12 +19,11 @@ type convRow struct {
 	lo, hi [3]int
 }
 
-// setCols points t's column operand at x and, unless trans, fills its row
-// table.
-func (t *Team) setCols(s *ConvShape, x []float32, nb int, trans bool) *convCols {
+// setCols points t's column operand at x and fills its row table.
+func (t *Team) setCols(s *ConvShape, x []float32, nb int) *convCols {
 	v := &t.conv.cols
-	*v = convCols{s: s, x: x, nb: nb, trans: trans}
-	if !trans && s.Cols[2]%gemmNR == 0 {
+	*v = convCols{s: s, x: x, nb: nb}
+	if s.Cols[2]%gemmNR == 0 {
 		rows := t.conv.rows[:0]
 		kvol, ivol := s.KernelVolume(), s.ImageVolume()
 		for r := range s.Rows() {
@@ -42,34 +40,20 @@ func (t *Team) setCols(s *ConvShape, x []float32, nb int, trans bool) *convCols 
 }
 
 func (v *convCols) packB(dst []float32, p0, kc, j0, nc int) {
-	if !v.trans {
-		full := 0
-		if v.rows != nil && j0%gemmNR == 0 {
-			full = nc / gemmNR * gemmNR
-			v.panels(dst, p0, kc, j0, full/gemmNR)
-		}
-		// Row p0+p of cols, columns j0 … j0+nc: value i goes to panel i/NR,
-		// row p, lane i%NR.
-		for p := 0; p < kc && full < nc; p++ {
-			v.gather(p0+p, j0+full, nc-full, dst[full*kc+p*gemmNR:], gemmNR*kc, 1)
-		}
-		if rem := nc % gemmNR; rem != 0 {
-			q := (nc - rem) * kc
-			for p := 0; p < kc; p++ {
-				clear(dst[q+p*gemmNR+rem : q+(p+1)*gemmNR])
-			}
-		}
-		return
+	full := 0
+	if v.rows != nil && j0%gemmNR == 0 {
+		full = nc / gemmNR * gemmNR
+		v.panels(dst, p0, kc, j0, full/gemmNR)
 	}
-	// Column j0+c of op(B) is row j0+c of cols, read at positions p0 … p0+kc:
-	// value i goes to row i of the panel, lane c%NR.
-	for c := 0; c < nc; c++ {
-		v.gather(j0+c, p0, kc, dst[c/gemmNR*gemmNR*kc+c%gemmNR:], gemmNR*gemmNR, gemmNR)
+	// Row p0+p of cols, columns j0 … j0+nc: value i goes to panel i/NR,
+	// row p, lane i%NR.
+	for p := 0; p < kc && full < nc; p++ {
+		v.gather(p0+p, j0+full, nc-full, dst[full*kc+p*gemmNR:], gemmNR*kc, 1)
 	}
-	for c := nc; c%gemmNR != 0; c++ {
-		d := dst[c/gemmNR*gemmNR*kc+c%gemmNR:]
+	if rem := nc % gemmNR; rem != 0 {
+		q := (nc - rem) * kc
 		for p := 0; p < kc; p++ {
-			d[p*gemmNR] = 0
+			clear(dst[q+p*gemmNR+rem : q+(p+1)*gemmNR])
 		}
 	}
 }
@@ -292,11 +276,7 @@ func spread(dst []float32, i, count int, src []float32, stride, panel, step int)
 type convScratch struct {
 	cols convCols
 	rows []convRow // cols's row table
-	cm   []float32 // a channel-major (channels × nb·volume) operand or result
-	a    []float32 // the sub-kernel matrix of one parity class (ConvAdjoint)
-	sub  ConvShape // that class's sub-convolution
-	taps []int     // for each tap of the sub-kernel, the tap of the kernel
-	job  classJob
+	cm   []float32 // the channel-major (channels × nb·volume) result
 }
 
 // growF returns *buf resized to n floats, reallocating only when too small.
@@ -316,9 +296,10 @@ func growF(buf *[]float32, n int) []float32 {
 // BenchmarkConvLayers): conv 32→64 at 32³ 52.5 → 41.7 ms, conv 1→32 at 64³
 // 9.9 → 7.5 ms; with narrower column rows (conv 64→128 at 16³, 8³ columns)
 // the general gather costs ~2 ns per value and the lowered pass wins (10.2
-// vs 20.0 ms for conv 128→256). ConvAdjoint and ConvWeightGrad lost on every
-// 3D layer (e.g. 75.8 vs 47.3 and 56.5 vs 46.7 ms on conv 32→64) and are not
-// used by the layers.
+// vs 20.0 ms for conv 128→256). The backward passes stay lowered: their
+// implicit-GEMM versions (the weight gradient with a transposed gather, the
+// data gradient as one sub-convolution per parity class) lost on every 3D
+// layer (56.5 vs 46.7 and 75.8 vs 47.3 ms on conv 32→64).
 func ConvImplicitPays(s *ConvShape, cout int) bool {
 	return s.Cols[2]%gemmNR == 0 && cout >= 32
 }
@@ -329,125 +310,7 @@ func ConvImplicitPays(s *ConvShape, cout int) bool {
 func Conv(t *Team, s *ConvShape, batch, cout int, w, x, bias, y []float32) {
 	n := batch * s.ColVolume()
 	cm := growF(&t.conv.cm, cout*n)
-	sgemmPackedB(t, false, cout, n, s.Rows(), 1, w, s.Rows(), t.setCols(s, x, batch, false), 0, cm, n)
+	sgemmPackedB(t, false, cout, n, s.Rows(), 1, w, s.Rows(), t.setCols(s, x, batch), 0, cm, n)
 	t.conv.cols = convCols{}
 	FromChannelMajor(t, batch, cout, s.ColVolume(), cm, bias, y)
-}
-
-// ConvWeightGrad adds to dw (cout, s.C, kernel volume) the gradient of Conv's
-// output y with respect to W: dw[o, c, tap] += Σ_{b,q} dy[b, o, q]·x[b, c,
-// q·stride − pad + tap], with x (batch, s.C, image volume) and dy (batch,
-// cout, column volume).
-func ConvWeightGrad(t *Team, s *ConvShape, batch, cout int, x, dy, dw []float32) {
-	p := s.ColVolume()
-	cm := growF(&t.conv.cm, cout*batch*p)
-	ToChannelMajor(t, batch, cout, p, dy, cm)
-	t.conv.cols = convCols{s: s, x: x, nb: batch, trans: true}
-	sgemmPackedB(t, false, cout, s.Rows(), batch*p, 1, cm, batch*p, &t.conv.cols, 1, dw, s.Rows())
-	t.conv.cols = convCols{}
-}
-
-// ConvAdjoint computes the adjoint of Conv in x: x[b, c, i] = bias[c] +
-// Σ W[o, c, tap]·y[b, o, q] over the (o, tap, q) with q·stride − pad + tap = i,
-// with y laid out (batch, cout, column volume) and x (batch, s.C, image
-// volume); bias may be nil. It is the backward data pass of a convolution and
-// the forward pass of a transposed one (whose weights (in, out, taps) are W
-// with cout = in). It runs as one stride-1 sub-convolution per parity class
-// (see the top of this file).
-func ConvAdjoint(t *Team, s *ConvShape, batch, cout int, w, y, bias, x []float32) {
-	for pd := range s.Stride[0] {
-		for ph := range s.Stride[1] {
-			for pw := range s.Stride[2] {
-				t.convClass(s, [3]int{pd, ph, pw}, batch, cout, w, y, bias, x)
-			}
-		}
-	}
-}
-
-// convClass computes the image positions of parity class pi for ConvAdjoint.
-func (t *Team) convClass(s *ConvShape, pi [3]int, batch, cout int, w, y, bias, x []float32) {
-	// Per axis: the class's positions o = π + stride·m, m < M; its taps
-	// k = k0 + stride·(nk−1−j), j < nk, each reading column q = m − pad' + j.
-	sub := &t.conv.sub
-	*sub = ConvShape{C: cout, Image: s.Cols, Stride: [3]int{1, 1, 1}}
-	var k0 [3]int
-	for a := range 3 {
-		st := s.Stride[a]
-		sub.Cols[a] = (s.Image[a] - pi[a] + st - 1) / st
-		k0[a] = (pi[a] + s.Pad[a]) % st
-		sub.Kernel[a] = max(0, (s.Kernel[a]-k0[a]+st-1)/st)
-		sub.Pad[a] = sub.Kernel[a] - 1 - (pi[a]+s.Pad[a]-k0[a])/st
-	}
-	mvol, kvol, skvol := sub.ColVolume(), s.KernelVolume(), sub.KernelVolume()
-	if mvol == 0 {
-		return
-	}
-	n, rows := batch*mvol, sub.Rows()
-	cm := growF(&t.conv.cm, s.C*n)
-	if skvol == 0 { // a kernel smaller than the stride leaves the class empty
-		clear(cm)
-	} else {
-		// a[c][(o, j)] = W[o, c, tap(j)]: the sub-kernel, flipped.
-		taps := t.conv.taps[:0]
-		for j := range skvol {
-			jd, jh, jw := j/(sub.Kernel[1]*sub.Kernel[2]), j/sub.Kernel[2]%sub.Kernel[1], j%sub.Kernel[2]
-			kd := k0[0] + s.Stride[0]*(sub.Kernel[0]-1-jd)
-			kh := k0[1] + s.Stride[1]*(sub.Kernel[1]-1-jh)
-			kw := k0[2] + s.Stride[2]*(sub.Kernel[2]-1-jw)
-			taps = append(taps, (kd*s.Kernel[1]+kh)*s.Kernel[2]+kw)
-		}
-		t.conv.taps = taps
-		a := growF(&t.conv.a, s.C*rows)
-		for c := range s.C {
-			for o := range cout {
-				dst, src := a[c*rows+o*skvol:c*rows+(o+1)*skvol], w[(o*s.C+c)*kvol:(o*s.C+c+1)*kvol]
-				for j, tap := range taps {
-					dst[j] = src[tap]
-				}
-			}
-		}
-		sgemmPackedB(t, false, s.C, n, rows, 1, a, rows, t.setCols(sub, y, batch, false), 0, cm, n)
-		t.conv.cols = convCols{}
-	}
-	j := &t.conv.job
-	*j = classJob{s: s, sub: sub, pi: pi, batch: batch, src: cm, bias: bias, dst: x}
-	t.ForGrain(s.C, max(1, 4096/max(n, 1)), j)
-	*j = classJob{}
-}
-
-// classJob writes one parity class, computed channel-major (channels ×
-// batch·class volume), to its positions of the batch-major image, adding the
-// bias.
-type classJob struct {
-	s, sub         *ConvShape
-	pi             [3]int
-	batch          int
-	src, bias, dst []float32
-}
-
-func (j *classJob) Run(_, lo, hi int) {
-	s, sub := j.s, j.sub
-	ivol, mvol := s.ImageVolume(), sub.ColVolume()
-	for c := lo; c < hi; c++ {
-		var v float32
-		if j.bias != nil {
-			v = j.bias[c]
-		}
-		for b := range j.batch {
-			src := j.src[(c*j.batch+b)*mvol : (c*j.batch+b+1)*mvol]
-			img := j.dst[(b*s.C+c)*ivol : (b*s.C+c+1)*ivol]
-			i := 0
-			for md := range sub.Cols[0] {
-				for mh := range sub.Cols[1] {
-					row := img[((j.pi[0]+s.Stride[0]*md)*s.Image[1]+j.pi[1]+s.Stride[1]*mh)*s.Image[2]:]
-					ow, sw := j.pi[2], s.Stride[2]
-					for _, val := range src[i : i+sub.Cols[2]] {
-						row[ow] = val + v
-						ow += sw
-					}
-					i += sub.Cols[2]
-				}
-			}
-		}
-	}
 }
