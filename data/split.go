@@ -61,19 +61,3 @@ func (f *Field) RandomCropIn(dst []float32, size int, s Slab, rng *rand.Rand) {
 	}
 	f.Crop(dst, size, o[:f.Dim], rng.IntN(SymmetryCount(f.Dim)))
 }
-
-// CropStream returns the random stream of the crops drawn by rank at a
-// training step: a PCG seeded from (seed, rank, step) alone, so ranks draw
-// different crops and a resumed run draws at step s exactly what an
-// uninterrupted run draws there.
-func CropStream(seed uint64, rank, step int) *rand.Rand {
-	return rand.New(rand.NewPCG(mix(seed, uint64(rank)), mix(uint64(step), 0x63726f70)))
-}
-
-// mix is splitmix64 of a ^ (b rotated), a fixed scrambling of two words.
-func mix(a, b uint64) uint64 {
-	z := a ^ (b<<32 | b>>32) + 0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}

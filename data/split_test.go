@@ -40,22 +40,3 @@ func TestSlabCropsNeverLeak(t *testing.T) {
 		t.Fatal("8-row slabs accepted for 16-pixel crops")
 	}
 }
-
-// TestCropStream: a stream depends only on (seed, rank, step).
-func TestCropStream(t *testing.T) {
-	draw := func(seed uint64, rank, step int) [4]uint64 {
-		r := CropStream(seed, rank, step)
-		return [4]uint64{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
-	}
-	if draw(7, 1, 100) != draw(7, 1, 100) {
-		t.Fatal("same (seed, rank, step), different streams")
-	}
-	seen := map[[4]uint64]bool{}
-	for _, c := range [][3]int{{7, 0, 0}, {7, 1, 0}, {7, 0, 1}, {8, 0, 0}, {7, 1, 1}, {0, 0, 0}} {
-		d := draw(uint64(c[0]), c[1], c[2])
-		if seen[d] {
-			t.Fatalf("%v repeats another stream", c)
-		}
-		seen[d] = true
-	}
-}

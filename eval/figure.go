@@ -149,20 +149,6 @@ func (g *Grid) WritePNG(path string) error {
 	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) })
 }
 
-// WriteImageGrid writes panels (each size×size values) to path as a PNG of
-// cols panels per row, in order, values mapped from [lo, hi] through cmap at
-// one pixel per value. It is Grid.WritePNG for a flat list.
-func WriteImageGrid(path string, panels [][]float32, size, cols int, lo, hi float32, cmap Colormap) error {
-	if cols < 1 {
-		return fmt.Errorf("write %s: %d columns, want >= 1", path, cols)
-	}
-	g := Grid{Size: size, Lo: lo, Hi: hi, Colormap: cmap}
-	for i := 0; i < len(panels); i += cols {
-		g.Rows = append(g.Rows, panels[i:min(i+cols, len(panels))])
-	}
-	return g.WritePNG(path)
-}
-
 // CentralSlice returns a copy of the plane at index n/2 along axis 0 of an
 // n×n×n row-major cube: the n×n values cube[n/2][y][x], [y*n+x], the view of
 // a 3D field that Figs. 3 and 5 of the paper show. It panics if len(cube) is

@@ -80,15 +80,16 @@ func TestGridPNG(t *testing.T) {
 	}
 }
 
-func TestWriteImageGridGrey(t *testing.T) {
+func TestGridGrey(t *testing.T) {
 	// Values 0..15 in a 4×4 panel over [0, 15]: value 5 at x=1, y=1 is grey
-	// round(255·5/15) = 85. A second panel wraps to a second row with cols 1.
+	// round(255·5/15) = 85. The second row holds the second panel.
 	p := make([]float32, 16)
 	for i := range p {
 		p[i] = float32(i)
 	}
 	path := filepath.Join(t.TempDir(), "g.png")
-	if err := WriteImageGrid(path, [][]float32{p, p}, 4, 1, 0, 15, Grey); err != nil {
+	g := Grid{Size: 4, Rows: [][][]float32{{p}, {p}}, Lo: 0, Hi: 15, Colormap: Grey}
+	if err := g.WritePNG(path); err != nil {
 		t.Fatal(err)
 	}
 	img := readPNG(t, path)
