@@ -141,9 +141,8 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 		}
 	}
 	bar.done()
-	if st.evaluate != nil && p.Step%st.evalEvery != 0 && p.Step != st.steps {
-		// stopped early between evaluations: the last evaluation stands
-		log.Info().Int("step", p.Step).Msg("early stop")
+	if p.Step < st.steps {
+		log.Info().Int("step", p.Step).Int("best_step", p.BestStep).Msg("early stop: the evaluations stopped improving")
 	}
 	return p, nil
 }
