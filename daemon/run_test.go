@@ -374,3 +374,41 @@ func TestBadInputLeavesRunDirAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestAEEarlyStop makes every evaluation count (patience 1): the AE stage
+// must stop at the first evaluation that does not improve, and its final
+// checkpoint must hold the encoder of the best one.
+func TestAEEarlyStop(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.StatusAddr = ""
+	cfg.GAN.Steps = 4
+	cfg.AE.Steps, cfg.AE.EvalEvery, cfg.AE.Patience, cfg.AE.LR = 200, 1, 1, 0.05
+	dir := t.TempDir()
+	if err := Run(context.Background(), cfg, dir, parallel.Single()); err != nil {
+		t.Fatal(err)
+	}
+	info, err := NewestCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Stage != stageAE || info.Step >= 200 {
+		t.Fatalf("AE ended at step %d of 200: no early stop", info.Step)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "logs", "rank-0.jsonl"))
+	if !strings.Contains(string(b), "early stop") {
+		t.Error("the early stop was not logged")
+	}
+	var st runState
+	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "state.json")), &st); err != nil || st.Weights[stageAE] != info.WeightsSHA256 {
+		t.Errorf("state.json AE weights %q, final checkpoint %q (%v)", st.Weights[stageAE], info.WeightsSHA256, err)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
