@@ -48,7 +48,7 @@ func (v *convCols) packB(dst []float32, p0, kc, j0, nc int) {
 	// Row p0+p of cols, columns j0 … j0+nc: value i goes to panel i/NR,
 	// row p, lane i%NR.
 	for p := 0; p < kc && full < nc; p++ {
-		v.gather(p0+p, j0+full, nc-full, dst[full*kc+p*gemmNR:], gemmNR*kc, 1)
+		v.gather(p0+p, j0+full, nc-full, dst[full*kc+p*gemmNR:], gemmNR*kc)
 	}
 	if rem := nc % gemmNR; rem != 0 {
 		q := (nc - rem) * kc
@@ -67,15 +67,12 @@ func (v *convCols) packB(dst []float32, p0, kc, j0, nc int) {
 // the GEMM itself on the 3D layers.
 func (v *convCols) panels(dst []float32, p0, kc, j0, groups int) {
 	s := v.s
-	cvol := s.ColVolume()
-	b, pos := j0/cvol, j0%cvol
-	ow := pos % s.Cols[2]
-	oh := pos / s.Cols[2] % s.Cols[1]
-	od := pos / (s.Cols[1] * s.Cols[2])
+	at := s.colPos(j0)
 	H, W, sd, sh, sw := s.Image[1], s.Image[2], s.Stride[0], s.Stride[1], s.Stride[2]
 	rows := v.rows[p0 : p0+kc]
 	for g := range groups {
 		panel := dst[g*gemmNR*kc : (g+1)*gemmNR*kc]
+		b, od, oh, ow := at.b, at.od, at.oh, at.ow
 		sample := v.x[b*s.C*s.ImageVolume():]
 		for p := range rows {
 			r := &rows[p]
@@ -103,165 +100,77 @@ func (v *convCols) panels(dst []float32, p0, kc, j0, groups int) {
 				}
 			}
 		}
-		ow += gemmNR
-		if ow == s.Cols[2] {
-			ow, oh = 0, oh+1
-			if oh == s.Cols[1] {
-				oh, od = 0, od+1
-				if od == s.Cols[0] {
-					od, b = 0, b+1
-				}
-			}
+		if at.ow += gemmNR; at.ow == s.Cols[2] {
+			at.nextRow(s)
 		}
 	}
 }
 
 // gather writes the n values of row r of the column matrix at column
-// positions j … j+n−1 to dst: value i at dst[(i/NR)·panel + (i%NR)·step].
-func (v *convCols) gather(r, j, n int, dst []float32, panel, step int) {
+// positions j … j+n−1 to dst: value i at dst[(i/NR)·panel + i%NR]. It is the
+// general path, for column grids whose rows do not pack as whole panels and
+// for the last, partial panel; panels does the rest.
+func (v *convCols) gather(r, j, n int, dst []float32, panel int) {
 	s := v.s
-	if s.Cols[2]%gemmNR == 0 && j%gemmNR == 0 && n >= gemmNR {
-		done := v.gatherRows(r, j, n/gemmNR, dst, panel, step)
-		if done == n {
-			return
-		}
-		j, n, dst = j+done, n-done, dst[done/gemmNR*panel:]
-	}
-	kvol, cvol := s.KernelVolume(), s.ColVolume()
+	kvol := s.KernelVolume()
 	c, w := r/kvol, s.window(r%kvol)
-	b, pos := j/cvol, j%cvol
-	ow := pos % s.Cols[2]
-	oh := pos / s.Cols[2] % s.Cols[1]
-	od := pos / (s.Cols[1] * s.Cols[2])
+	at := s.colPos(j)
 	ivol, iw0, sw := s.ImageVolume(), w.k[2]-s.Pad[2], s.Stride[2]
 	for i := 0; i < n; {
-		end := min(s.Cols[2], ow+n-i) // this image row's columns: [ow, end)
-		if od >= w.lo[0] && od < w.hi[0] && oh >= w.lo[1] && oh < w.hi[1] {
-			id, ih := od*s.Stride[0]-s.Pad[0]+w.k[0], oh*s.Stride[1]-s.Pad[1]+w.k[1]
-			img := v.x[(b*s.C+c)*ivol+(id*s.Image[1]+ih)*s.Image[2]:]
+		end := min(s.Cols[2], at.ow+n-i) // this image row's columns: [ow, end)
+		ow := at.ow
+		if at.od >= w.lo[0] && at.od < w.hi[0] && at.oh >= w.lo[1] && at.oh < w.hi[1] {
+			id, ih := at.od*s.Stride[0]-s.Pad[0]+w.k[0], at.oh*s.Stride[1]-s.Pad[1]+w.k[1]
+			img := v.x[(at.b*s.C+c)*ivol+(id*s.Image[1]+ih)*s.Image[2]:]
 			lo, hi := max(ow, w.lo[2]), min(end, w.hi[2])
-			i = spread(dst, i, max(lo-ow, 0), nil, 0, panel, step)
+			i = spread(dst, i, max(lo-ow, 0), nil, 0, panel)
 			if hi > lo {
-				i = spread(dst, i, hi-lo, img[lo*sw+iw0:], sw, panel, step)
+				i = spread(dst, i, hi-lo, img[lo*sw+iw0:], sw, panel)
 			}
 			ow = max(ow, hi)
 		}
-		i = spread(dst, i, end-ow, nil, 0, panel, step)
-		ow, oh = 0, oh+1
-		if oh == s.Cols[1] {
-			oh, od = 0, od+1
-			if od == s.Cols[0] {
-				od, b = 0, b+1
-			}
-		}
+		i = spread(dst, i, end-ow, nil, 0, panel)
+		at.nextRow(s)
 	}
 }
 
-// gatherRows is gather for the common aligned case: j is a multiple of NR and
-// the column grid's rows are a multiple of NR wide, so each group of NR values
-// (one lane group of a panel) lies on one image row. A group in the padding is
-// zeroed, one inside the image is copied with fixed-size loops (no per-value
-// bookkeeping: this is where the ~2 ns per value of the general gather went),
-// one that straddles the edge is written value by value. It writes groups
-// whole groups and returns the number of values written, groups·NR.
-func (v *convCols) gatherRows(r, j, groups int, dst []float32, panel, step int) int {
-	s := v.s
-	kvol, cvol := s.KernelVolume(), s.ColVolume()
-	c, w := r/kvol, s.window(r%kvol)
-	b, pos := j/cvol, j%cvol
-	ow := pos % s.Cols[2]
-	oh := pos / s.Cols[2] % s.Cols[1]
-	od := pos / (s.Cols[1] * s.Cols[2])
-	ivol, iw0, sw := s.ImageVolume(), w.k[2]-s.Pad[2], s.Stride[2]
-	var img []float32
-	inRow := false
-	newRow := func() {
-		inRow = od >= w.lo[0] && od < w.hi[0] && oh >= w.lo[1] && oh < w.hi[1] && w.lo[2] < w.hi[2]
-		if inRow {
-			id, ih := od*s.Stride[0]-s.Pad[0]+w.k[0], oh*s.Stride[1]-s.Pad[1]+w.k[1]
-			img = v.x[(b*s.C+c)*ivol+(id*s.Image[1]+ih)*s.Image[2] : (b*s.C+c+1)*ivol]
+// colPos is a position on the column side of a batch: sample b, then
+// (od, oh, ow) on the column grid, walked in storage order.
+type colPos struct{ b, od, oh, ow int }
+
+// colPos returns the position of column j of the column matrix.
+func (s *ConvShape) colPos(j int) colPos {
+	cvol, pos := s.ColVolume(), j%s.ColVolume()
+	return colPos{b: j / cvol, od: pos / (s.Cols[1] * s.Cols[2]), oh: pos / s.Cols[2] % s.Cols[1], ow: pos % s.Cols[2]}
+}
+
+// nextRow moves to the start of the next row of the column grid, into the
+// next sample after the last row.
+func (c *colPos) nextRow(s *ConvShape) {
+	c.ow, c.oh = 0, c.oh+1
+	if c.oh == s.Cols[1] {
+		c.oh, c.od = 0, c.od+1
+		if c.od == s.Cols[0] {
+			c.od, c.b = 0, c.b+1
 		}
 	}
-	newRow()
-	for g := range groups {
-		d := dst[g*panel:]
-		switch {
-		case !inRow && step == 1:
-			clear(d[:gemmNR])
-		case !inRow:
-			d = d[:(gemmNR-1)*step+1]
-			for t := range gemmNR {
-				d[t*step] = 0
-			}
-		case ow >= w.lo[2] && ow+gemmNR <= w.hi[2]:
-			src := img[ow*sw+iw0:]
-			switch {
-			case step == 1 && sw == 1:
-				*(*[gemmNR]float32)(d) = *(*[gemmNR]float32)(src)
-			case step == 1 && sw == 2:
-				d, src := (*[gemmNR]float32)(d), (*[2*gemmNR - 1]float32)(src)
-				for t := range gemmNR {
-					d[t] = src[2*t]
-				}
-			case step == 1:
-				d := (*[gemmNR]float32)(d)
-				for t := range gemmNR {
-					d[t] = src[t*sw]
-				}
-			default:
-				d = d[:(gemmNR-1)*step+1]
-				for t := range gemmNR {
-					d[t*step] = src[t*sw]
-				}
-			}
-		default:
-			for t := range gemmNR {
-				var val float32
-				if o := ow + t; o >= w.lo[2] && o < w.hi[2] {
-					val = img[o*sw+iw0]
-				}
-				d[t*step] = val
-			}
-		}
-		ow += gemmNR
-		if ow == s.Cols[2] {
-			ow, oh = 0, oh+1
-			if oh == s.Cols[1] {
-				oh, od = 0, od+1
-				if od == s.Cols[0] {
-					od, b = 0, b+1
-				}
-			}
-			if g+1 < groups {
-				newRow()
-			}
-		}
-	}
-	return groups * gemmNR
 }
 
 // spread writes count values src[0], src[stride], … (zeros when src is nil)
 // as values i, i+1, … of gather's layout, and returns i + count.
-func spread(dst []float32, i, count int, src []float32, stride, panel, step int) int {
+func spread(dst []float32, i, count int, src []float32, stride, panel int) int {
 	for count > 0 {
 		lane := i % gemmNR
 		blk := min(count, gemmNR-lane)
-		d := dst[i/gemmNR*panel+lane*step:]
+		d := dst[i/gemmNR*panel+lane:][:blk]
 		switch {
 		case src == nil:
-			for t := range blk {
-				d[t*step] = 0
-			}
-		case step == 1 && stride == 1:
-			copy(d[:blk], src)
-		case step == 1:
-			d = d[:blk]
+			clear(d)
+		case stride == 1:
+			copy(d, src)
+		default:
 			for t := range d {
 				d[t] = src[t*stride]
-			}
-		default:
-			for t := range blk {
-				d[t*step] = src[t*stride]
 			}
 		}
 		if src != nil {
@@ -279,8 +188,10 @@ type convScratch struct {
 	cm   []float32 // the channel-major (channels × nb·volume) result
 }
 
-// growF returns *buf resized to n floats, reallocating only when too small.
-func growF(buf *[]float32, n int) []float32 {
+// Grow returns *buf resized to n floats, reallocating only when it is too
+// small: the scratch buffers of kernels and layers grow to the largest call
+// and are then reused, so warm steps allocate nothing.
+func Grow(buf *[]float32, n int) []float32 {
 	if cap(*buf) < n {
 		*buf = make([]float32, n)
 	}
@@ -309,7 +220,7 @@ func ConvImplicitPays(s *ConvShape, cout int) bool {
 // values) may be nil. Results are bitwise identical for any number of workers.
 func Conv(t *Team, s *ConvShape, batch, cout int, w, x, bias, y []float32) {
 	n := batch * s.ColVolume()
-	cm := growF(&t.conv.cm, cout*n)
+	cm := Grow(&t.conv.cm, cout*n)
 	sgemmPackedB(t, false, cout, n, s.Rows(), 1, w, s.Rows(), t.setCols(s, x, batch), 0, cm, n)
 	t.conv.cols = convCols{}
 	FromChannelMajor(t, batch, cout, s.ColVolume(), cm, bias, y)

@@ -421,14 +421,7 @@ func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc int) {
 	if trans {
 		// Row p of the stored A holds column p of op(A): read it contiguously.
 		done := packAT6(dst, a[p0*lda+i0:], lda, kc, mc/gemmMR) * gemmMR
-		for p := 0; p < kc; p++ {
-			row := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mc]
-			for q := done; q < mc; q += gemmMR {
-				e := dst[q*kc+p*gemmMR : q*kc+p*gemmMR+gemmMR]
-				n := copy(e, row[q:])
-				clear(e[n:])
-			}
-		}
+		packRows(dst, a, lda, p0, kc, i0, mc, done, gemmMR)
 		return
 	}
 	for q := 0; q < mc; q += gemmMR {
@@ -454,6 +447,21 @@ func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc int) {
 	}
 }
 
+// packRows packs rows p0 … p0+kc, columns c0 … c0+n of the row-major matrix
+// m into panels w columns wide, dst[q·kc + p·w + c] for panel column q, from
+// panel column done on (the vector routine packed those before); columns
+// past n are zero. It is how both packings read a matrix along its rows.
+func packRows(dst, m []float32, ld, p0, kc, c0, n, done, w int) {
+	for p := 0; p < kc; p++ {
+		row := m[(p0+p)*ld+c0 : (p0+p)*ld+c0+n]
+		for q := done; q < n; q += w {
+			e := dst[q*kc+p*w : q*kc+p*w+w]
+			k := copy(e, row[q:])
+			clear(e[k:])
+		}
+	}
+}
+
 // packB packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels: panel q holds
 // columns j0+q·NR … as dst[q·NR·kc + p·NR + c]; columns past nc are zero.
 func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc int) {
@@ -461,14 +469,7 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc int) {
 		// Read each row of B contiguously (good for the hardware prefetcher
 		// and the TLB when ldb is large), scatter it over the panels.
 		done := packB16(dst, b[p0*ldb+j0:], ldb, kc, nc/gemmNR) * gemmNR
-		for p := 0; p < kc; p++ {
-			row := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nc]
-			for q := done; q < nc; q += gemmNR {
-				e := dst[q*kc+p*gemmNR : q*kc+p*gemmNR+gemmNR]
-				n := copy(e, row[q:])
-				clear(e[n:])
-			}
-		}
+		packRows(dst, b, ldb, p0, kc, j0, nc, done, gemmNR)
 		return
 	}
 	// Row j of the stored B holds column j of op(B).

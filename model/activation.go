@@ -34,7 +34,7 @@ func (l *Activation) Init(*rand.Rand)                         {}
 func (l *Activation) FLOPs() int                              { return 0 }
 
 func (l *Activation) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
-	y := grow(&l.y, len(x))
+	y := kernels.Grow(&l.y, len(x))
 	switch l.Kind {
 	case ReLU:
 		kernels.ReLU(ctx.Team, x, y)
@@ -52,7 +52,7 @@ func (l *Activation) Backward(ctx *Ctx, dy []float32, _, needDx bool) []float32 
 	if !needDx {
 		return nil
 	}
-	dx := grow(&l.dx, len(l.y))
+	dx := kernels.Grow(&l.dx, len(l.y))
 	switch l.Kind {
 	case ReLU:
 		kernels.ReLUBackward(ctx.Team, l.y, dy, dx)

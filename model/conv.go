@@ -60,7 +60,7 @@ func chunk(rows, cols, batch int) int {
 
 func (l *Conv) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch
-	y := grow(&l.y, batch*l.outSize)
+	y := kernels.Grow(&l.y, batch*l.outSize)
 	if kernels.ConvImplicitPays(&l.s, l.Out) {
 		// No column matrix: gathered straight into the GEMM's packed panels.
 		// Every output gets the very operations of the lowered pass below.
@@ -71,9 +71,9 @@ func (l *Conv) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 	step := chunk(rows, p, batch)
 	for b0 := 0; b0 < batch; b0 += step {
 		nb := min(step, batch-b0)
-		cols := grow(&ctx.cols, rows*nb*p)
+		cols := kernels.Grow(&ctx.cols, rows*nb*p)
 		kernels.Im2col(ctx.Team, &l.s, nb, x[b0*l.inSize:], cols)
-		cm := grow(&ctx.cm, l.Out*nb*p)
+		cm := kernels.Grow(&ctx.cm, l.Out*nb*p)
 		kernels.Sgemm(ctx.Team, false, false, l.Out, nb*p, rows, 1, l.w, rows, cols, nb*p, 0, cm, nb*p)
 		kernels.FromChannelMajor(ctx.Team, nb, l.Out, p, cm, l.b, y[b0*l.outSize:])
 	}
@@ -83,15 +83,15 @@ func (l *Conv) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 func (l *Conv) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
 	var dx []float32
 	if needDx {
-		dx = grow(&l.dx, l.batch*l.inSize)
+		dx = kernels.Grow(&l.dx, l.batch*l.inSize)
 	}
 	rows, p := l.s.Rows(), l.s.ColVolume()
 	step := chunk(rows, p, l.batch)
 	for b0 := 0; b0 < l.batch; b0 += step {
 		nb := min(step, l.batch-b0)
-		cm := grow(&ctx.cm, l.Out*nb*p)
+		cm := kernels.Grow(&ctx.cm, l.Out*nb*p)
 		kernels.ToChannelMajor(ctx.Team, nb, l.Out, p, dy[b0*l.outSize:], cm)
-		cols := grow(&ctx.cols, rows*nb*p)
+		cols := kernels.Grow(&ctx.cols, rows*nb*p)
 		if paramGrads {
 			kernels.Im2col(ctx.Team, &l.s, nb, l.x[b0*l.inSize:], cols)
 			kernels.Sgemm(ctx.Team, false, true, l.Out, rows, nb*p, 1, cm, nb*p, cols, nb*p, 1, l.dw, rows)
@@ -160,14 +160,14 @@ func (l *ConvTranspose) Init(rng *rand.Rand)             { l.init(rng) }
 
 func (l *ConvTranspose) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch
-	y := grow(&l.y, batch*l.outSize)
+	y := kernels.Grow(&l.y, batch*l.outSize)
 	rows, p, vol := l.s.Rows(), l.s.ColVolume(), l.s.ImageVolume()
 	step := chunk(rows, p, batch)
 	for b0 := 0; b0 < batch; b0 += step {
 		nb := min(step, batch-b0)
-		cm := grow(&ctx.cm, l.in*nb*p)
+		cm := kernels.Grow(&ctx.cm, l.in*nb*p)
 		kernels.ToChannelMajor(ctx.Team, nb, l.in, p, x[b0*l.inSize:], cm)
-		cols := grow(&ctx.cols, rows*nb*p)
+		cols := kernels.Grow(&ctx.cols, rows*nb*p)
 		kernels.Sgemm(ctx.Team, true, false, rows, nb*p, l.in, 1, l.w, rows, cm, nb*p, 0, cols, nb*p)
 		kernels.Col2im(ctx.Team, &l.s, nb, cols, y[b0*l.outSize:])
 	}
@@ -185,15 +185,15 @@ func (l *ConvTranspose) Forward(ctx *Ctx, x []float32, batch int, _ bool) []floa
 func (l *ConvTranspose) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
 	var dx []float32
 	if needDx {
-		dx = grow(&l.dx, l.batch*l.inSize)
+		dx = kernels.Grow(&l.dx, l.batch*l.inSize)
 	}
 	rows, p, vol := l.s.Rows(), l.s.ColVolume(), l.s.ImageVolume()
 	step := chunk(rows, p, l.batch)
 	for b0 := 0; b0 < l.batch; b0 += step {
 		nb := min(step, l.batch-b0)
-		cols := grow(&ctx.cols, rows*nb*p)
+		cols := kernels.Grow(&ctx.cols, rows*nb*p)
 		kernels.Im2col(ctx.Team, &l.s, nb, dy[b0*l.outSize:], cols)
-		cm := grow(&ctx.cm, l.in*nb*p)
+		cm := kernels.Grow(&ctx.cm, l.in*nb*p)
 		if paramGrads {
 			kernels.ToChannelMajor(ctx.Team, nb, l.in, p, l.x[b0*l.inSize:], cm)
 			kernels.Sgemm(ctx.Team, false, true, l.in, rows, nb*p, 1, cm, nb*p, cols, nb*p, 1, l.dw, rows)

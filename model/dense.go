@@ -35,7 +35,7 @@ func (l *Dense) Init(rng *rand.Rand)             { l.init(rng) }
 
 func (l *Dense) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch
-	y := grow(&l.y, batch*l.Out)
+	y := kernels.Grow(&l.y, batch*l.Out)
 	kernels.Sgemm(ctx.Team, false, true, batch, l.Out, l.in, 1, x, l.in, l.w, l.in, 0, y, l.Out)
 	for b := 0; b < batch; b++ {
 		row := y[b*l.Out : (b+1)*l.Out]
@@ -58,7 +58,7 @@ func (l *Dense) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []floa
 	if !needDx {
 		return nil
 	}
-	dx := grow(&l.dx, l.batch*l.in)
+	dx := kernels.Grow(&l.dx, l.batch*l.in)
 	kernels.Sgemm(ctx.Team, false, false, l.batch, l.in, l.Out, 1, dy, l.Out, l.w, l.in, 0, dx, l.in)
 	return dx
 }

@@ -36,15 +36,6 @@ func NewCtx(team *kernels.Team) *Ctx { return &Ctx{Team: team} }
 // batches are processed in chunks of samples so that memory stays bounded.
 const maxColumnFloats = 1 << 25
 
-// grow returns buf resized to n, reallocating only when it is too small.
-func grow(buf *[]float32, n int) []float32 {
-	if cap(*buf) < n {
-		*buf = make([]float32, n)
-	}
-	*buf = (*buf)[:n]
-	return *buf
-}
-
 // A Layer is one stage of a network. The network calls Setup once with the
 // layer's input shape, binds views into its flat buffers, then calls Forward
 // and Backward. Backward uses what the latest Forward saved, so each Forward is

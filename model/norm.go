@@ -83,7 +83,7 @@ func (l *BatchNorm) ranks() int {
 func (l *BatchNorm) Forward(ctx *Ctx, x []float32, batch int, train bool) []float32 {
 	l.batch, l.train = batch, train
 	size := batch * l.c * l.p
-	y, xhat := grow(&l.y, size), grow(&l.xhat, size)
+	y, xhat := kernels.Grow(&l.y, size), kernels.Grow(&l.xhat, size)
 	if train {
 		kernels.BatchNormSums(ctx.Team, batch, l.c, l.p, x, l.sums)
 		l.sumOverRanks()
@@ -134,7 +134,7 @@ func (l *BatchNorm) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []
 			l.k2[ch] = float32(float64(k) * l.sums[l.c+ch] / l.n)
 		}
 	}
-	dx := grow(&l.dx, l.batch*l.c*l.p)
+	dx := kernels.Grow(&l.dx, l.batch*l.c*l.p)
 	kernels.BatchNormBackwardData(ctx.Team, l.batch, l.c, l.p, dy, l.xhat, l.k0, l.k1, l.k2, dx)
 	return dx
 }

@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/cosmogan/cosmogan/kernels"
 )
 
 // GAN holds G and D with their optimizers and the buffers of a training step.
@@ -138,7 +140,7 @@ func update(ctx *Ctx, s Sync, n *Net, opt *Adam) (skipped bool, err error) {
 // LD = ½·BCE(D(real), realLabels) + ½·BCE(D(fake), fakeLabels), and returns LD
 // with the mean D outputs on both batches.
 func (m *GAN) DiscriminatorGrads(ctx *Ctx, real, fake, realLabels, fakeLabels []float32, batch int) (loss, dReal, dFake float64) {
-	dl := grow(&m.dLogits, batch)
+	dl := kernels.Grow(&m.dLogits, batch)
 	logits := m.D.Forward(ctx, real, batch, true)
 	dReal = meanSigmoid(logits)
 	loss = BCEWithLogits(logits, realLabels, dl, 0.5)
@@ -155,8 +157,8 @@ func (m *GAN) DiscriminatorGrads(ctx *Ctx, real, fake, realLabels, fakeLabels []
 // batch fake that the latest G.Forward produced, and returns that loss. D's
 // gradients are not touched.
 func (m *GAN) GeneratorGrads(ctx *Ctx, fake []float32, batch int) float64 {
-	dl := grow(&m.dLogits, batch)
-	ones := grow(&m.ones, batch)
+	dl := kernels.Grow(&m.dLogits, batch)
+	ones := kernels.Grow(&m.ones, batch)
 	for i := range ones {
 		ones[i] = 1
 	}
@@ -236,11 +238,11 @@ func (a *AE) Loss(ctx *Ctx, x []float32, batch int) float64 {
 
 // forward returns the loss and its gradient with respect to TD's output.
 func (a *AE) forward(ctx *Ctx, x []float32, batch int, train bool) (float64, []float32) {
-	target := grow(&a.target, batch*a.TD.Out.Size())
+	target := kernels.Grow(&a.target, batch*a.TD.Out.Size())
 	copy(target, a.TD.Forward(ctx, x, batch, false))
 	z := a.E.Forward(ctx, x, batch, train)
 	f := a.TD.Forward(ctx, a.G.Forward(ctx, z, batch, false), batch, false)
-	df := grow(&a.dFeat, len(f))
+	df := kernels.Grow(&a.dFeat, len(f))
 	return FeatureLoss(f, target, df), df
 }
 
