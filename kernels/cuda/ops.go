@@ -1,0 +1,182 @@
+package cuda
+
+import (
+	"math"
+
+	"github.com/cosmogan/cosmogan/kernels"
+)
+
+// Launch shapes; they must match the constants of kernels.cu.
+const (
+	tile          = 64  // TILE_M = TILE_N
+	tileK         = 16  // TILE_K
+	tileThreads   = 256 // TILE_THREADS
+	reduceThreads = 256 // REDUCE_THREADS
+	pointThreads  = 256
+)
+
+// F32 is a device buffer of float32, the type of activations and parameters.
+type F32 = Buffer[float32]
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func tiles(m, n, z int) [3]int { return [3]int{ceilDiv(n, tile), ceilDiv(m, tile), z} }
+
+var tileBlock = [3]int{tileThreads, 1, 1}
+
+func pointwise(n int) (grid, block [3]int) {
+	return [3]int{max(ceilDiv(n, pointThreads), 1), 1, 1}, [3]int{pointThreads, 1, 1}
+}
+
+// Gemm computes c = a·b (+ c with accumulate) (+ bias per column) for
+// row-major a (m×k, or k×m with transA), b (k×n, or n×k with transB) and c
+// (m×n), as kernels.Sgemm with alpha 1. bias may be empty.
+func (d *Device) Gemm(transA, transB bool, m, n, k int, a, b F32, accumulate bool, bias, c F32) {
+	sam, sak := k, 1
+	if transA {
+		sam, sak = 1, m
+	}
+	sbk, sbn := n, 1
+	if transB {
+		sbk, sbn = 1, k
+	}
+	acc := 0
+	if accumulate {
+		acc = 1
+	}
+	d.launch("gemm", tiles(m, n, 1), tileBlock, m, n, k, a.Ptr, sam, sak, b.Ptr, sbk, sbn, c.Ptr, n, acc, bias.Ptr)
+}
+
+// Conv is a convolution's geometry on the device: the image side of
+// kernels.ConvShape and Out channels on the column side.
+type Conv struct {
+	Shape kernels.ConvShape
+	Out   int
+	geom  Buffer[int64]
+}
+
+// NewConv uploads the geometry of a convolution from s to out channels.
+func (d *Device) NewConv(s kernels.ConvShape, out int) *Conv {
+	g := []int64{int64(s.C), int64(out)}
+	for _, v := range [][3]int{s.Image, s.Cols, s.Kernel, s.Stride, s.Pad} {
+		g = append(g, int64(v[0]), int64(v[1]), int64(v[2]))
+	}
+	c := &Conv{Shape: s, Out: out, geom: Alloc[int64](d, len(g))}
+	Upload(d, c.geom, g)
+	return c
+}
+
+// Forward computes y (batch, Out, cols) from x (batch, C, image) and weights
+// w (Out, C, taps), plus bias[o] when bias is not empty: the convolution's
+// forward pass, and a transposed convolution's input gradient.
+func (d *Device) ConvForward(c *Conv, batch int, w, x, bias, y F32) {
+	d.launch("conv_fwd", tiles(c.Out, batch*c.Shape.ColVolume(), 1), tileBlock,
+		c.geom.Ptr, batch, w.Ptr, x.Ptr, bias.Ptr, y.Ptr)
+}
+
+// ConvBackwardData computes dx (batch, C, image) from dy (batch, Out, cols),
+// plus bias[c] when bias is not empty: the convolution's input gradient, and
+// a transposed convolution's forward pass.
+func (d *Device) ConvBackwardData(c *Conv, batch int, w, dy, bias, dx F32) {
+	d.launch("conv_bwd_data", tiles(c.Shape.C, batch*c.Shape.ImageVolume(), 1), tileBlock,
+		c.geom.Ptr, batch, w.Ptr, dy.Ptr, bias.Ptr, dx.Ptr)
+}
+
+// ConvBackwardFilter adds to dw (Out, C, taps) the weight gradient of dy
+// (batch, Out, cols) against x (batch, C, image).
+func (d *Device) ConvBackwardFilter(c *Conv, batch int, dy, x, dw F32) {
+	m, n, k := c.Out, c.Shape.Rows(), batch*c.Shape.ColVolume()
+	// Few output tiles and a long K: split K so that about 1024 blocks run.
+	split := max(1, min(ceilDiv(1024, ceilDiv(m, tile)*ceilDiv(n, tile)), ceilDiv(k, 8*tileK)))
+	chunk := ceilDiv(ceilDiv(k, split), tileK) * tileK
+	d.launch("conv_bwd_filter", tiles(m, n, ceilDiv(k, chunk)), tileBlock,
+		c.geom.Ptr, batch, dy.Ptr, x.Ptr, dw.Ptr, chunk)
+}
+
+// ChannelMoments writes sums[ch] = Σa and sums[c+ch] = Σa·b over the batch
+// and positions of each channel of (batch, c, p) activations.
+func (d *Device) ChannelMoments(batch, c, p int, a, b F32, sums Buffer[float64]) {
+	d.launch("channel_moments", [3]int{c, 1, 1}, [3]int{reduceThreads, 1, 1}, batch, c, p, a.Ptr, b.Ptr, sums.Ptr)
+}
+
+// AddSums adds float32(sums[i]) to dst[i].
+func (d *Device) AddSums(sums Buffer[float64], dst F32) {
+	grid, block := pointwise(dst.Len)
+	d.launch("add_sums", grid, block, dst.Len, sums.Ptr, dst.Ptr)
+}
+
+// BatchNormStats turns the channel sums over n values into each channel's
+// mean and 1/σ and updates the running statistics (train), or copies them from
+// the running statistics (!train). momentum and eps as in PyTorch.
+func (d *Device) BatchNormStats(c int, n float64, train bool, momentum, eps float64, sums Buffer[float64], mean, invStd, runMean, runVar F32) {
+	grid, block := pointwise(c)
+	d.launch("bn_stats", grid, block, c, n, flag(train), momentum, eps, sums.Ptr, mean.Ptr, invStd.Ptr, runMean.Ptr, runVar.Ptr)
+}
+
+// BatchNormApply is kernels.BatchNormApply on the device.
+func (d *Device) BatchNormApply(batch, c, p int, x, mean, invStd, gamma, beta, xhat, y F32) {
+	grid, block := pointwise(batch * c * p)
+	d.launch("bn_apply", grid, block, batch, c, p, x.Ptr, mean.Ptr, invStd.Ptr, gamma.Ptr, beta.Ptr, xhat.Ptr, y.Ptr)
+}
+
+// BatchNormCoeffs writes the 3c coefficients (k0, k1, k2) of
+// BatchNormBackwardData from the gradient sums over n values.
+func (d *Device) BatchNormCoeffs(c int, n float64, train bool, sums Buffer[float64], gamma, invStd, k F32) {
+	grid, block := pointwise(c)
+	d.launch("bn_coeffs", grid, block, c, n, flag(train), sums.Ptr, gamma.Ptr, invStd.Ptr, k.Ptr)
+}
+
+// BatchNormBackwardData is kernels.BatchNormBackwardData on the device, with
+// k holding k0, k1 and k2 one after the other.
+func (d *Device) BatchNormBackwardData(batch, c, p int, dy, xhat, k, dx F32) {
+	grid, block := pointwise(batch * c * p)
+	d.launch("bn_backward_data", grid, block, batch, c, p, dy.Ptr, xhat.Ptr, k.Ptr, dx.Ptr)
+}
+
+// Activation kinds of the act kernels.
+type Activation int
+
+const (
+	LeakyReLU Activation = iota // ReLU with slope 0
+	Tanh
+	Sigmoid
+)
+
+// Activate computes y = f(x); slope is LeakyReLU's negative slope.
+func (d *Device) Activate(kind Activation, slope float64, x, y F32) {
+	grid, block := pointwise(x.Len)
+	d.launch("act_fwd", grid, block, x.Len, int(kind), slope, x.Ptr, y.Ptr)
+}
+
+// ActivateBackward computes dx from dy and the saved output y.
+func (d *Device) ActivateBackward(kind Activation, slope float64, y, dy, dx F32) {
+	grid, block := pointwise(y.Len)
+	d.launch("act_bwd", grid, block, y.Len, int(kind), slope, y.Ptr, dy.Ptr, dx.Ptr)
+}
+
+// BCEWithLogits is model.BCEWithLogits on the device: it writes the gradient
+// into grad, and the loss and the mean sigmoid into out[0] and out[1].
+func (d *Device) BCEWithLogits(weight float64, logits, labels, grad F32, out Buffer[float64]) {
+	d.launch("bce_logits", [3]int{1, 1, 1}, [3]int{reduceThreads, 1, 1}, logits.Len, weight, logits.Ptr, labels.Ptr, grad.Ptr, out.Ptr)
+}
+
+// FeatureLoss is model.FeatureLoss on the device: the loss goes to out[0].
+func (d *Device) FeatureLoss(f, target, grad F32, out Buffer[float64]) {
+	d.launch("feature_loss", [3]int{1, 1, 1}, [3]int{reduceThreads, 1, 1}, f.Len, f.Ptr, target.Ptr, grad.Ptr, out.Ptr)
+}
+
+// Adam is kernels.Adam on the device.
+func (d *Device) Adam(params, grads, m, v F32, lr, beta1, beta2, eps float32, step int) {
+	c1 := float32(1 - math.Pow(float64(beta1), float64(step)))
+	c2 := float32(1 - math.Pow(float64(beta2), float64(step)))
+	grid, block := pointwise(params.Len)
+	d.launch("adam", grid, block, params.Len, params.Ptr, grads.Ptr, m.Ptr, v.Ptr,
+		float64(lr), float64(beta1), float64(beta2), float64(eps), float64(c1), float64(c2))
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
