@@ -18,6 +18,8 @@ type Net struct {
 	State  []float32 // non-trained state (batch norm running statistics)
 
 	outs []Shape // output shape of every layer
+	// offsets of every layer's parameters in Params and state in State
+	paramAt, stateAt []int
 }
 
 // NewNet sets up the layers for inputs of shape in and allocates the buffers.
@@ -43,6 +45,7 @@ func NewNet(name string, in Shape, layers ...Layer) (*Net, error) {
 	for i, l := range layers {
 		sp := spans[i]
 		l.Bind(n.Params[po:po+sp.p], n.Grads[po:po+sp.p], n.State[so:so+sp.s])
+		n.paramAt, n.stateAt = append(n.paramAt, po), append(n.stateAt, so)
 		po, so = po+sp.p, so+sp.s
 	}
 	return n, nil
@@ -84,7 +87,8 @@ func (n *Net) ZeroGrads() { clear(n.Grads) }
 // TD is D without its last layer.
 func (n *Net) Truncated(k int) *Net {
 	return &Net{Name: n.Name + "-truncated", Layers: n.Layers[:k], In: n.In, Out: n.outs[k-1],
-		Params: n.Params, Grads: n.Grads, State: n.State, outs: n.outs[:k]}
+		Params: n.Params, Grads: n.Grads, State: n.State, outs: n.outs[:k],
+		paramAt: n.paramAt[:k], stateAt: n.stateAt[:k]}
 }
 
 // FLOPs is the forward cost per sample of the network's GEMM-shaped layers.

@@ -112,6 +112,20 @@ func Alloc[T Elem](d *Device, n int) Buffer[T] {
 	return b
 }
 
+// Free releases a buffer that Alloc returned, before Close.
+func Free[T Elem](d *Device, b Buffer[T]) {
+	for i, p := range d.allocs {
+		if p == b.Ptr && p != 0 {
+			d.allocs = append(d.allocs[:i], d.allocs[i+1:]...)
+			d.fail(d.drv.Free(p))
+			return
+		}
+	}
+}
+
+// Clear sets every value of b to zero.
+func Clear[T Elem](d *Device, b Buffer[T]) { d.Zero(b.Ptr, b.bytes()) }
+
 // Zero clears bytes at p.
 func (d *Device) Zero(p Ptr, bytes int64) {
 	if d.err == nil && bytes > 0 {

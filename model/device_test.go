@@ -1,0 +1,197 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cosmogan/cosmogan/kernels"
+)
+
+// maxRelDiff is max|a − b| / max|b|: how far a is from b relative to b's scale.
+func maxRelDiff(a, b []float32) float64 {
+	var d, s float64
+	for i := range b {
+		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
+		s = math.Max(s, math.Abs(float64(b[i])))
+	}
+	if math.IsNaN(d) {
+		return math.Inf(1)
+	}
+	return d / math.Max(s, 1e-30)
+}
+
+// ganPair returns the same GAN twice, on the CPU and on the device.
+func ganPair(t *testing.T, arch Arch, opt AdamConfig) (*GAN, *DeviceGAN) {
+	t.Helper()
+	cpu, err := NewGAN(arch, opt, rand.New(rand.NewPCG(7, 7)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := NewGAN(arch, opt, rand.New(rand.NewPCG(7, 7)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gpu, err := NewDeviceGAN(testDevice(t), host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cpu, gpu
+}
+
+// Tolerances of the device against the CPU. One step's gradients differ only
+// by float32 summation order: 1e-4 of the largest gradient. Over 20 steps of
+// Adam, parameters whose gradients are at rounding level move by up to lr per
+// step either way, so the weights are compared relative to how far training
+// moved them (the emulator, which sums in the CPU's order more often, stays
+// under 1e-6 of it), and the losses within 1e-3.
+const (
+	gradTol  = 1e-4
+	trainTol = 1e-3
+	lossTol  = 1e-3
+)
+
+// TestDeviceGradientsMatchTheCPU runs one GAN step with learning rate 0 on
+// both: same losses, same gradients of G and D, same batch-norm statistics.
+func TestDeviceGradientsMatchTheCPU(t *testing.T) {
+	ctx := NewCtx(kernels.NewTeam(1))
+	for _, arch := range tinyArchs() {
+		t.Run(fmt.Sprintf("%dD", arch.Dim), func(t *testing.T) {
+			opt := DefaultAdam()
+			opt.LR = 0
+			cpu, gpu := ganPair(t, arch, opt)
+			rng := rand.New(rand.NewPCG(1, 1))
+			b := NewGANBatch(arch, 3)
+			randomize(rng, b.Real, 0, 0.5)
+			drawAll(b, 0.1, rng)
+			want, err := cpu.Step(ctx, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := gpu.Step(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := gpu.Pull(); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				what      string
+				got, want float64
+			}{{"D loss", got.LossD, want.LossD}, {"G loss", got.LossG, want.LossG}, {"D(real)", got.DReal, want.DReal}, {"D(fake)", got.DFake, want.DFake}} {
+				if math.Abs(c.got-c.want) > 1e-5*(1+math.Abs(c.want)) {
+					t.Errorf("%s = %g on the device, %g on the CPU", c.what, c.got, c.want)
+				}
+			}
+			for _, c := range []struct {
+				what      string
+				got, want []float32
+			}{{"G gradients", gpu.Host.G.Grads, cpu.G.Grads}, {"D gradients", gpu.Host.D.Grads, cpu.D.Grads},
+				{"G state", gpu.Host.G.State, cpu.G.State}, {"D state", gpu.Host.D.State, cpu.D.State}} {
+				if d := maxRelDiff(c.got, c.want); d > gradTol {
+					t.Errorf("%s differ by %.2g of their largest value (> %g)", c.what, d, gradTol)
+				}
+			}
+		})
+	}
+}
+
+// TestDeviceTrainingMatchesTheCPU trains 20 GAN steps, then 20 AE steps (on
+// the same trained G and D), on both.
+func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
+	ctx := NewCtx(kernels.NewTeam(1))
+	const steps = 20
+	for _, arch := range tinyArchs() {
+		t.Run(fmt.Sprintf("%dD", arch.Dim), func(t *testing.T) {
+			cpu, gpu := ganPair(t, arch, DefaultAdam())
+			g0, d0 := append([]float32(nil), cpu.G.Params...), append([]float32(nil), cpu.D.Params...)
+			rng := rand.New(rand.NewPCG(2, 2))
+			b := NewGANBatch(arch, 4)
+			for s := range steps {
+				randomize(rng, b.Real, 0, 0.5)
+				drawAll(b, 0.1, rng)
+				want, err := cpu.Step(ctx, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := gpu.Step(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(got.LossD-want.LossD) > lossTol || math.Abs(got.LossG-want.LossG) > lossTol {
+					t.Errorf("step %d: losses D %g, G %g on the device, %g, %g on the CPU", s, got.LossD, got.LossG, want.LossD, want.LossG)
+				}
+			}
+			if err := gpu.Pull(); err != nil {
+				t.Fatal(err)
+			}
+			compareTrained(t, "G", gpu.Host.G.Params, cpu.G.Params, g0)
+			compareTrained(t, "D", gpu.Host.D.Params, cpu.D.Params, d0)
+
+			// The AE on the CPU-trained G and D, twice.
+			aeCPU, err := NewAE(arch, cpu.G, cpu.D, DefaultAdam(), rand.New(rand.NewPCG(3, 3)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			aeHost, err := NewAE(arch, cpu.G, cpu.D, DefaultAdam(), rand.New(rand.NewPCG(3, 3)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			aeGPU, err := NewDeviceAE(testDevice(t), aeHost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e0 := append([]float32(nil), aeCPU.E.Params...)
+			for s := range steps {
+				randomize(rng, b.Real, 0, 0.5)
+				want, _, err := aeCPU.Step(ctx, b.Real, b.N)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _, err := aeGPU.Step(b.Real, b.N)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(got-want) > lossTol*(1+want) {
+					t.Errorf("AE step %d: loss %g on the device, %g on the CPU", s, got, want)
+				}
+			}
+			if err := aeGPU.Pull(); err != nil {
+				t.Fatal(err)
+			}
+			compareTrained(t, "E", aeHost.E.Params, aeCPU.E.Params, e0)
+			want, got := aeCPU.Loss(ctx, b.Real, b.N), 0.0
+			if got, err = aeGPU.Loss(b.Real, b.N); err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(got-want) > lossTol*(1+want) {
+				t.Errorf("AE validation loss %g on the device, %g on the CPU", got, want)
+			}
+			zCPU, zGPU := make([]float32, b.N*arch.Latent), make([]float32, b.N*arch.Latent)
+			aeCPU.Encode(ctx, b.Real, b.N, zCPU)
+			if err := aeGPU.Encode(b.Real, b.N, zGPU); err != nil {
+				t.Fatal(err)
+			}
+			if d := maxRelDiff(zGPU, zCPU); d > trainTol {
+				t.Errorf("encodings differ by %.2g of their largest value", d)
+			}
+		})
+	}
+}
+
+// compareTrained checks that got is as close to want as training moved want
+// from start, within trainTol.
+func compareTrained(t *testing.T, name string, got, want, start []float32) {
+	t.Helper()
+	var diff, moved float64
+	for i := range want {
+		diff += math.Pow(float64(got[i])-float64(want[i]), 2)
+		moved += math.Pow(float64(want[i])-float64(start[i]), 2)
+	}
+	if r := math.Sqrt(diff / moved); !(r <= trainTol) {
+		t.Errorf("%s after training: device and CPU weights differ by %.2g of the distance training moved them (> %g)", name, r, trainTol)
+	} else {
+		t.Logf("%s: device vs CPU difference %.2g of the training displacement", name, r)
+	}
+}
