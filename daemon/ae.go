@@ -34,6 +34,16 @@ func (r *runner) trainAE(ctx context.Context) error {
 		return err
 	}
 	ae.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
+	step := func(x []float32, n int) (float64, bool, error) { return ae.Step(r.ctx, x, n) }
+	var device mirror
+	if r.gpu != nil {
+		defer r.gpu.Release(r.gpu.Mark())
+		da, err := model.NewDeviceAE(r.gpu, ae)
+		if err != nil {
+			return err
+		}
+		step, device = da.Step, da
+	}
 	size := arch.ImageShape().Size()
 	n := cfg.Batch / r.comm.Size()
 	batch := make([]float32, n*size)
@@ -48,14 +58,14 @@ func (r *runner) trainAE(ctx context.Context) error {
 	best.Name = "E-best"
 
 	st := &stageRun{name: stageAE, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
-		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: []trained{{ae.E, ae.OptE}},
+		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: []trained{{ae.E, ae.OptE}}, device: device,
 		values: []string{"loss"},
 		step: func(s, rollbacks int) ([]float64, bool, error) {
 			for i := 0; i < n; i++ {
 				rng := draws.at(rollbacks, s, r.comm.Rank()*n+i)
 				r.train.crop(batch[i*size:(i+1)*size], arch.Size, rng)
 			}
-			loss, skipped, err := ae.Step(r.ctx, batch, n)
+			loss, skipped, err := step(batch, n)
 			return []float64{loss}, skipped, err
 		},
 		evaluate: func(p *progress) error {

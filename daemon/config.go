@@ -26,6 +26,7 @@ import (
 type Config struct {
 	Seed       uint64 `toml:"seed"`        // seeds every random stream of the run
 	Threads    int    `toml:"threads"`     // worker threads per rank; 0 = all cores
+	Device     string `toml:"device"`      // "cpu", or "cuda": train on one GPU per rank
 	RunDir     string `toml:"run_dir"`     // where the run keeps everything
 	StatusAddr string `toml:"status_addr"` // rank 0's HTTP status endpoint; "" = off
 
@@ -127,7 +128,7 @@ type OutConfig struct {
 // DefaultConfig is a small 2D run that finishes in minutes on a laptop.
 func DefaultConfig() Config {
 	return Config{
-		Seed: 1, RunDir: "runs/default", StatusAddr: "127.0.0.1:0",
+		Seed: 1, Device: "cpu", RunDir: "runs/default", StatusAddr: "127.0.0.1:0",
 		Train: TrainConfig{ChecksumEvery: 100, MaxSkippedSteps: 10, MaxRollbacks: 3},
 		Data: DataConfig{Source: "simulation", Grid: 256, TrainFields: 8, ValidationFields: 2, TestFields: 2, Transform: data.Eq1,
 			Assign: "dtfe", Particles: 256, Mesh: 512, Box: 100, ZStart: 49, ZEnd: 0, SimSteps: 40, Cosmology: sim.Planck18(),
@@ -204,6 +205,9 @@ func (c *Config) Validate() error {
 	if c.Threads < 0 {
 		bad("threads = %d, want ≥ 0 (0 = all cores)", c.Threads)
 	}
+	if c.Device != "cpu" && c.Device != "cuda" {
+		bad(`device = %q, want "cpu" or "cuda"`, c.Device)
+	}
 	if c.RunDir == "" {
 		bad("run_dir is empty")
 	}
@@ -256,9 +260,11 @@ func unjoin(err error) []error {
 }
 
 // resultKeys is the configuration without the keys that do not change the
-// result of a run (threads, where it runs, how it is watched).
+// result of a run (threads, where it runs, how it is watched). The device
+// changes results only within float32 rounding, so a run may resume on the
+// other one.
 func (c Config) resultKeys() Config {
-	c.Threads, c.RunDir, c.StatusAddr = 0, "", ""
+	c.Threads, c.Device, c.RunDir, c.StatusAddr = 0, "", "", ""
 	return c
 }
 

@@ -32,6 +32,16 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	size := arch.ImageShape().Size()
 	draws := newStreamFor(r.cfg.Seed, "gan/step")
 	nets := []trained{{gan.G, gan.OptG}, {gan.D, gan.OptD}}
+	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(r.ctx, b) }
+	var device mirror
+	if r.gpu != nil {
+		defer r.gpu.Release(r.gpu.Mark())
+		dg, err := model.NewDeviceGAN(r.gpu, gan)
+		if err != nil {
+			return err
+		}
+		step, device = dg.Step, dg
+	}
 
 	var ref *eval.Reference
 	var evalZ []float32
@@ -41,7 +51,7 @@ func (r *runner) trainGAN(ctx context.Context) error {
 		}
 	}
 	st := &stageRun{name: stageGAN, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
-		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: nets,
+		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: nets, device: device,
 		values: []string{"loss_d", "loss_g", "d_real", "d_fake"},
 		step: func(s, rollbacks int) ([]float64, bool, error) {
 			for i := 0; i < n; i++ {
@@ -49,7 +59,7 @@ func (r *runner) trainGAN(ctx context.Context) error {
 				r.train.crop(batch.Real[i*size:(i+1)*size], arch.Size, rng)
 				batch.Draw(i, cfg.LabelNoise, rng)
 			}
-			st, err := gan.Step(r.ctx, batch)
+			st, err := step(batch)
 			return []float64{st.LossD, st.LossG, st.DReal, st.DFake}, st.SkipD || st.SkipG, err
 		},
 		evaluate: func(p *progress) error {

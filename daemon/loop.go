@@ -35,6 +35,39 @@ type stageRun struct {
 	extra func() []model.NetState
 	// restoreExtra loads them back on rank 0.
 	restoreExtra func(ck *model.Checkpoint) error
+	// device is the GPU copy of the trained networks (nil on the CPU). The
+	// host networks stay the reference for everything but the steps: the
+	// loop pulls the device copy before it reads them and pushes them back
+	// after it changes them.
+	device mirror
+	stale  bool // the host networks are behind the device since the last step
+}
+
+// mirror is a copy of a stage's networks on a GPU; model.DeviceGAN and
+// model.DeviceAE are mirrors.
+type mirror interface {
+	Pull() error      // device → host: weights, state and optimizer moments
+	Push() error      // host → device
+	PullState() error // device → host: batch-norm running statistics only
+	PushState() error
+}
+
+// pull brings the host networks up to date with the device.
+func (st *stageRun) pull() error {
+	if st.device == nil || !st.stale {
+		return nil
+	}
+	st.stale = false
+	return st.device.Pull()
+}
+
+// push copies the host networks to the device.
+func (st *stageRun) push() error {
+	if st.device == nil {
+		return nil
+	}
+	st.stale = false
+	return st.device.Push()
 }
 
 // ErrStopped is wrapped in the error of a run that a signal stopped after
@@ -51,8 +84,14 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 	if err := r.resume(st, cp, &p); err != nil {
 		return p, err
 	}
+	if err := st.push(); err != nil {
+		return p, err
+	}
 	log := r.log
 	save := func(name string) error {
+		if err := st.pull(); err != nil {
+			return err
+		}
 		if r.comm.Rank() != 0 {
 			return nil
 		}
@@ -93,6 +132,7 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 		}
 		stop := agg[len(agg)-1] > 0
 		p.Step++
+		st.stale = st.device != nil
 
 		if skip {
 			skipped++
@@ -106,10 +146,13 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 			continue
 		}
 		skipped = 0
-		if err := r.shareState(st.nets); err != nil {
+		if err := r.shareState(st); err != nil {
 			return p, err
 		}
 		if p.Step%r.cfg.Train.ChecksumEvery == 0 {
+			if err := st.pull(); err != nil {
+				return p, err
+			}
 			if err := r.compareChecksums(st.nets, p.Step); err != nil {
 				return p, err
 			}
@@ -126,6 +169,9 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 			last, lastStep = time.Now(), p.Step
 		}
 		if st.evaluate != nil && (p.Step%st.evalEvery == 0 || p.Step == st.steps) {
+			if err := st.pull(); err != nil {
+				return p, err
+			}
 			if err := st.evaluate(&p); err != nil {
 				return p, err
 			}
@@ -141,6 +187,9 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 		}
 	}
 	bar.done()
+	if err := st.pull(); err != nil {
+		return p, err
+	}
 	if p.Step < st.steps {
 		log.Info().Int("step", p.Step).Int("best_step", p.BestStep).Msg("early stop: the evaluations stopped improving")
 	}
@@ -198,6 +247,9 @@ func (r *runner) rollback(st *stageRun, cp checkpointer, p *progress) error {
 	if err := r.resume(st, cp, p); err != nil {
 		return err
 	}
+	if err := st.push(); err != nil {
+		return err
+	}
 	p.Rollbacks = rollbacks
 	return nil
 }
@@ -205,15 +257,24 @@ func (r *runner) rollback(st *stageRun, cp checkpointer, p *progress) error {
 // shareState copies rank 0's batch-norm running statistics to every rank
 // after a step, as PyTorch's DDP broadcasts buffers, so that ranks stay
 // identical even when each normalizes with its own batch statistics. With
-// synchronized batch norm they are identical already.
-func (r *runner) shareState(nets []trained) error {
+// synchronized batch norm they are identical already. On a GPU the statistics
+// go through the host.
+func (r *runner) shareState(st *stageRun) error {
 	if r.comm.Size() == 1 || r.cfg.Train.SyncBatchNorm {
 		return nil
 	}
-	for _, t := range nets {
+	if st.device != nil {
+		if err := st.device.PullState(); err != nil {
+			return err
+		}
+	}
+	for _, t := range st.nets {
 		if err := r.comm.Broadcast(t.net.State, 0); err != nil {
 			return err
 		}
+	}
+	if st.device != nil {
+		return st.device.PushState()
 	}
 	return nil
 }

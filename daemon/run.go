@@ -15,6 +15,7 @@ import (
 	"github.com/cosmogan/cosmogan/eval"
 	"github.com/cosmogan/cosmogan/internal/atomicfile"
 	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/kernels/cuda"
 	"github.com/cosmogan/cosmogan/model"
 	"github.com/cosmogan/cosmogan/parallel"
 )
@@ -29,8 +30,14 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	if cfg.GAN.Batch%comm.Size() != 0 || cfg.AE.Batch%comm.Size() != 0 {
 		return configErrorf("gan.batch = %d and ae.batch = %d must divide evenly over the %d ranks", cfg.GAN.Batch, cfg.AE.Batch, comm.Size())
 	}
+	gpu, err := openGPU(cfg, os.Getenv)
+	if err := agreeOn(comm, err); err != nil {
+		return err
+	}
+	if gpu != nil {
+		defer gpu.Close()
+	}
 	rd := runDir(dir)
-	var err error
 	if comm.Rank() == 0 {
 		err = rd.prepare(cfg)
 	}
@@ -45,8 +52,11 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	log := NewLogger(comm.Rank(), logFile)
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
-	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ctx: model.NewCtx(team), comm: comm,
+	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ctx: model.NewCtx(team), gpu: gpu, comm: comm,
 		configHash: cfg.hash()}
+	if gpu != nil {
+		log.Info().Str("gpu", gpu.Name()).Msg("training steps run on the GPU")
+	}
 	if comm.Rank() == 0 {
 		if r.status, err = startStatus(cfg.StatusAddr, rd); err != nil {
 			return err
@@ -98,6 +108,7 @@ type runner struct {
 	log        zerolog.Logger
 	team       *kernels.Team
 	ctx        *model.Ctx
+	gpu        *cuda.Device // this rank's GPU, nil on the CPU
 	comm       parallel.Comm
 	configHash string
 	state      runState // what state.json says (rank 0 keeps it current)

@@ -57,23 +57,27 @@ func NewDeviceNet(dev *cuda.Device, n *Net) (*DeviceNet, error) {
 		}
 		dn.layers = append(dn.layers, dl)
 	}
-	dn.Push(true)
+	dn.Push()
 	return dn, dev.Err()
 }
 
-// Push uploads the host parameters (and, with state, the state) to the device.
-func (dn *DeviceNet) Push(state bool) {
+// Push uploads the host parameters and state to the device.
+func (dn *DeviceNet) Push() {
 	cuda.Upload(dn.dev, dn.Params, dn.Net.Params)
-	if state {
-		cuda.Upload(dn.dev, dn.State, dn.Net.State)
-	}
+	dn.PushState()
 }
+
+// PushState uploads the host state (batch-norm running statistics).
+func (dn *DeviceNet) PushState() { cuda.Upload(dn.dev, dn.State, dn.Net.State) }
 
 // Pull downloads the device parameters and state into the host Net.
 func (dn *DeviceNet) Pull() {
 	cuda.Download(dn.dev, dn.Net.Params, dn.Params)
-	cuda.Download(dn.dev, dn.Net.State, dn.State)
+	dn.PullState()
 }
+
+// PullState downloads the device state into the host Net.
+func (dn *DeviceNet) PullState() { cuda.Download(dn.dev, dn.Net.State, dn.State) }
 
 // Forward runs a batch through every layer; see Net.Forward.
 func (dn *DeviceNet) Forward(x cuda.F32, batch int, train bool) cuda.F32 {

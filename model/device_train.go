@@ -149,12 +149,26 @@ func (m *DeviceGAN) Pull() error {
 // device, after a restore or a broadcast changed them.
 func (m *DeviceGAN) Push() error {
 	for _, n := range []*DeviceNet{m.G, m.D} {
-		n.Push(true)
+		n.Push()
 	}
 	for _, o := range []deviceOpt{m.optG, m.optD} {
 		cuda.Upload(m.dev, o.m, o.host.M)
 		cuda.Upload(m.dev, o.v, o.host.V)
 	}
+	return m.dev.Err()
+}
+
+// PullState copies the device batch-norm statistics of G and D to the host.
+func (m *DeviceGAN) PullState() error {
+	m.G.PullState()
+	m.D.PullState()
+	return m.dev.Synchronize()
+}
+
+// PushState copies the host batch-norm statistics of G and D to the device.
+func (m *DeviceGAN) PushState() error {
+	m.G.PushState()
+	m.D.PushState()
 	return m.dev.Err()
 }
 
@@ -244,8 +258,20 @@ func (a *DeviceAE) Pull() error {
 
 // Push copies the host AE's E (weights, state, optimizer moments) to the device.
 func (a *DeviceAE) Push() error {
-	a.E.Push(true)
+	a.E.Push()
 	cuda.Upload(a.dev, a.opt.m, a.opt.host.M)
 	cuda.Upload(a.dev, a.opt.v, a.opt.host.V)
+	return a.dev.Err()
+}
+
+// PullState copies E's device batch-norm statistics to the host.
+func (a *DeviceAE) PullState() error {
+	a.E.PullState()
+	return a.dev.Synchronize()
+}
+
+// PushState copies E's host batch-norm statistics to the device.
+func (a *DeviceAE) PushState() error {
+	a.E.PushState()
 	return a.dev.Err()
 }

@@ -123,6 +123,18 @@ func Free[T Elem](d *Device, b Buffer[T]) {
 	}
 }
 
+// Mark returns a point to Release back to: the buffers allocated so far.
+func (d *Device) Mark() int { return len(d.allocs) }
+
+// Release frees every buffer allocated since Mark returned mark, as at the
+// end of a training stage.
+func (d *Device) Release(mark int) {
+	for _, p := range d.allocs[mark:] {
+		d.fail(d.drv.Free(p))
+	}
+	d.allocs = d.allocs[:mark]
+}
+
 // Clear sets every value of b to zero.
 func Clear[T Elem](d *Device, b Buffer[T]) { d.Zero(b.Ptr, b.bytes()) }
 

@@ -1,10 +1,16 @@
 // A CUDA emulator for kernels.cu: runs a launch's blocks one after another,
-// and the threads of a block as fibers (ucontext) on the calling OS thread,
-// switching at __syncthreads. Deterministic, and fast enough for the test
-// sizes of the GPU backend's CI checks.
+// and the threads of a block as fibers on the calling OS thread, switching at
+// __syncthreads. Deterministic, and fast enough for the test sizes of the GPU
+// backend's CI checks.
+//
+// A fiber starts on its own stack with makecontext/setcontext; after that,
+// switches use _setjmp/_longjmp, which unlike swapcontext make no system call
+// (a GEMM tile passes two barriers per 16-deep slice).
+#undef _FORTIFY_SOURCE // its longjmp check refuses jumps between stacks
 #define COSMOGAN_EMULATE 1
 #include "kernels_cu.h" // a link to ../kernels.cu, so that the go command sees its changes
 
+#include <csetjmp>
 #include <cstdio>
 #include <cstring>
 #include <type_traits>
@@ -21,14 +27,16 @@ namespace {
 enum State { runnable, at_barrier, done };
 
 struct Fiber {
-    ucontext_t ctx;
+    ucontext_t start;
+    jmp_buf resume;
+    bool started;
     std::vector<char> stack;
     State state;
     dim3 idx;
 };
 
 const size_t stack_bytes = 64 << 10;
-ucontext_t scheduler;
+jmp_buf scheduler;
 std::vector<Fiber> fibers;
 int current;
 void (*body)(const uint64_t *);
@@ -38,7 +46,7 @@ void fiber_main()
 {
     body(body_args);
     fibers[current].state = done;
-    // returning resumes uc_link, the scheduler
+    _longjmp(scheduler, 1);
 }
 
 // Arguments travel as 8-byte words, as with cuLaunchKernel through cu.
@@ -96,22 +104,29 @@ bool run_block(int n)
     for (int i = 0; i < n; i++) {
         Fiber &f = fibers[i];
         f.state = runnable;
-        getcontext(&f.ctx);
-        f.ctx.uc_stack.ss_sp = f.stack.data();
-        f.ctx.uc_stack.ss_size = f.stack.size();
-        f.ctx.uc_link = &scheduler;
-        makecontext(&f.ctx, fiber_main, 0);
+        f.started = false;
+        getcontext(&f.start);
+        f.start.uc_stack.ss_sp = f.stack.data();
+        f.start.uc_stack.ss_size = f.stack.size();
+        f.start.uc_link = nullptr;
+        makecontext(&f.start, fiber_main, 0);
     }
     for (;;) {
-        int waiting = 0, finished = 0;
+        int finished = 0;
         for (int i = 0; i < n; i++) {
-            if (fibers[i].state == runnable) {
+            Fiber &f = fibers[i];
+            if (f.state == runnable) {
                 current = i;
-                threadIdx = fibers[i].idx;
-                swapcontext(&scheduler, &fibers[i].ctx);
+                threadIdx = f.idx;
+                if (!_setjmp(scheduler)) {
+                    if (!f.started) {
+                        f.started = true;
+                        setcontext(&f.start);
+                    }
+                    _longjmp(f.resume, 1);
+                }
             }
-            waiting += fibers[i].state == at_barrier;
-            finished += fibers[i].state == done;
+            finished += f.state == done;
         }
         if (finished == n)
             return true;
@@ -126,8 +141,10 @@ bool run_block(int n)
 
 void __syncthreads()
 {
-    fibers[current].state = at_barrier;
-    swapcontext(&fibers[current].ctx, &scheduler);
+    Fiber &f = fibers[current];
+    f.state = at_barrier;
+    if (!_setjmp(f.resume))
+        _longjmp(scheduler, 1);
 }
 
 extern "C" int emu_kernel_count(void) { return nkernels; }
