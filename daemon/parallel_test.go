@@ -29,10 +29,23 @@ func runRanks(ctx context.Context, cfg Config, dir string, n int) []error {
 
 // TestDataParallelMatchesOneRank trains the tiny configuration with
 // synchronized batch norm on two ranks and on one, with the same global
-// batch: the ranks must end identical, and equal to the one-rank run within
-// float32 rounding (the sums over ranks associate differently).
+// batch, on the CPU and on the GPU (whose batch-norm sums and gradients go
+// through the host): the ranks must end identical, and equal to the one-rank
+// run within float32 rounding (the sums over ranks associate differently).
 func TestDataParallelMatchesOneRank(t *testing.T) {
-	cfg := tinyConfig(t)
+	for _, device := range []string{"cpu", "cuda"} {
+		t.Run(device, func(t *testing.T) {
+			if device == "cuda" && testing.Short() {
+				t.Skip("the emulated GPU takes half a minute")
+			}
+			cfg := tinyConfig(t)
+			cfg.Device = device
+			dataParallelMatchesOneRank(t, cfg)
+		})
+	}
+}
+
+func dataParallelMatchesOneRank(t *testing.T, cfg Config) {
 	cfg.Train.SyncBatchNorm = true
 	cfg.StatusAddr = ""
 	one, two := t.TempDir(), t.TempDir()
