@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"math/rand/v2"
-	"sort"
-	"time"
 
 	"github.com/cosmogan/cosmogan/kernels"
 	"github.com/cosmogan/cosmogan/model"
@@ -13,6 +11,7 @@ import (
 type StepBench struct {
 	Dim          int     `json:"dim"`
 	Batch        int     `json:"batch"`
+	Device       string  `json:"device"` // "cpu", or the GPU's name
 	Threads      int     `json:"threads"`
 	Steps        int     `json:"steps"`
 	StepSeconds  float64 `json:"step_seconds"` // median over the timed steps
@@ -28,8 +27,9 @@ type StepBench struct {
 // count 2 per multiply-add of the convolution and dense layers; a step is G
 // forward + backward (3 forwards' worth) and three D forward + backward
 // passes (9), per sample: batch·(3·F_G + 9·F_D). scripts/bench_torch.py
-// counts the PyTorch peer the same way.
-func BenchStep(dim, batch, steps, threads int) (StepBench, error) {
+// counts the PyTorch peer the same way. With device "cuda" the steps run on
+// the first GPU (model.DeviceGAN), the batch uploaded each step as in training.
+func BenchStep(dim, batch, steps, threads int, device string) (StepBench, error) {
 	arch := model.Paper2D()
 	if dim == 3 {
 		arch = model.Paper3D()
@@ -39,6 +39,9 @@ func BenchStep(dim, batch, steps, threads int) (StepBench, error) {
 	if batch < 1 || steps < 1 {
 		return StepBench{}, configErrorf("--batch %d, --steps %d: want both ≥ 1", batch, steps)
 	}
+	if device != "cpu" && device != "cuda" {
+		return StepBench{}, configErrorf("--device %q: want cpu or cuda", device)
+	}
 	team := kernels.NewTeam(threads)
 	defer team.Close()
 	ctx := model.NewCtx(team)
@@ -47,6 +50,20 @@ func BenchStep(dim, batch, steps, threads int) (StepBench, error) {
 	if err != nil {
 		return StepBench{}, err
 	}
+	res := StepBench{Dim: dim, Batch: batch, Device: "cpu", Threads: team.Threads(), Steps: steps}
+	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(ctx, b) }
+	if device != "cpu" {
+		gpu, err := openGPU(Config{Device: device}, func(string) string { return "" })
+		if err != nil {
+			return StepBench{}, err
+		}
+		defer gpu.Close()
+		dg, err := model.NewDeviceGAN(gpu, gan)
+		if err != nil {
+			return StepBench{}, err
+		}
+		step, res.Device = dg.Step, gpu.Name()
+	}
 	b := model.NewGANBatch(arch, batch)
 	for i := range b.Real {
 		b.Real[i] = float32(2*rng.Float64() - 1)
@@ -54,25 +71,16 @@ func BenchStep(dim, batch, steps, threads int) (StepBench, error) {
 	for i := range batch {
 		b.Draw(i, 0.05, rng)
 	}
-	if _, err := gan.Step(ctx, b); err != nil { // warm-up: buffers, caches
+	if _, err := step(b); err != nil { // warm-up: buffers, caches
 		return StepBench{}, err
 	}
-	times := make([]float64, steps)
-	for i := range times {
-		start := time.Now()
-		if _, err := gan.Step(ctx, b); err != nil {
-			return StepBench{}, err
-		}
-		times[i] = time.Since(start).Seconds()
-	}
-	sort.Float64s(times)
-	median := times[steps/2]
-	if steps%2 == 0 {
-		median = (times[steps/2-1] + times[steps/2]) / 2
+	median, err := median(steps, func() error { _, err := step(b); return err })
+	if err != nil {
+		return StepBench{}, err
 	}
 	fg, fd := gan.G.FLOPs(), gan.D.FLOPs()
 	flops := float64(batch) * float64(3*fg+9*fd)
-	return StepBench{Dim: dim, Batch: batch, Threads: team.Threads(), Steps: steps, StepSeconds: median,
-		SamplesPerS: float64(batch) / median, GFLOPS: flops / median / 1e9, FlopsPerStep: flops,
-		FlopsG: fg, FlopsD: fd}, nil
+	res.StepSeconds, res.SamplesPerS, res.GFLOPS = median, float64(batch)/median, flops/median/1e9
+	res.FlopsPerStep, res.FlopsG, res.FlopsD = flops, fg, fd
+	return res, nil
 }

@@ -96,3 +96,26 @@ func relDiff(a, b []float32) float64 {
 	}
 	return d / s
 }
+
+// TestBenchKernels times the kernels of a tiny architecture on the (emulated)
+// GPU: one row per kernel of every convolution, with consistent figures.
+func TestBenchKernels(t *testing.T) {
+	gpu, err := openGPU(Config{Device: "cuda"}, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gpu.Close()
+	arch := model.Arch{Dim: 3, Size: 8, Latent: 5, Kernel: 4, GFilters: []int{4, 1}, DFilters: []int{2, 4}}
+	res, err := benchKernels(gpu, arch, 2, 1, H200PeakTFLOPS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Kernels) != 3*4 { // 2 transposed convolutions in G, 2 convolutions in D
+		t.Fatalf("%d kernel rows, want 12", len(res.Kernels))
+	}
+	for _, k := range res.Kernels {
+		if !(k.S > 0) || math.Abs(k.GFLOPS-k.Flops/k.S/1e9) > 1e-9*k.GFLOPS || math.Abs(k.OfPeak-k.GFLOPS/67e3) > 1e-12 {
+			t.Errorf("%+v: inconsistent figures", k)
+		}
+	}
+}

@@ -109,6 +109,10 @@ func (l *Conv) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float
 
 func (l *Conv) FLOPs() int { return 2 * l.Out * l.s.Rows() * l.s.ColVolume() }
 
+// Geometry returns the convolution as kernels see it: the image side (the
+// input) and the channels of the column side (the output).
+func (l *Conv) Geometry() (kernels.ConvShape, int) { return l.s, l.Out }
+
 // addRowSums adds to sums[r] the sum of row r of the matrix m with the given
 // row length.
 func addRowSums(sums, m []float32, width int) {
@@ -216,6 +220,11 @@ func (l *ConvTranspose) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool
 }
 
 func (l *ConvTranspose) FLOPs() int { return 2 * l.in * l.s.Rows() * l.s.ColVolume() }
+
+// Geometry returns the adjoint convolution that the layer runs backwards: its
+// image side is the layer's output, its column side (with the returned number
+// of channels) the layer's input.
+func (l *ConvTranspose) Geometry() (kernels.ConvShape, int) { return l.s, l.in }
 
 // String describes the layer for benchmarks and logs, e.g. "conv3d 32→64 32³→16³".
 func (l *Conv) String() string {

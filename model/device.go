@@ -39,12 +39,10 @@ func NewDeviceNet(dev *cuda.Device, n *Net) (*DeviceNet, error) {
 		case *Dense:
 			dl = &deviceDense{l: l, dev: dev, w: p.take(l.Out*l.in, l.Bias, l.Out)}
 		case *Conv:
-			dl = &deviceConv{dev: dev, conv: dev.NewConv(l.s, l.Out), bias: l.Bias, inSize: l.inSize, outSize: l.outSize,
+			dl = &deviceConv{dev: dev, conv: dev.NewConv(l.Geometry()), bias: l.Bias, inSize: l.inSize, outSize: l.outSize,
 				w: p.take(l.Out*l.s.Rows(), l.Bias, l.Out)}
 		case *ConvTranspose:
-			// The adjoint convolution maps the output (image side, l.Out
-			// channels) to the input (column side, l.in channels).
-			dl = &deviceConvTranspose{dev: dev, conv: dev.NewConv(l.s, l.in), bias: l.Bias, inSize: l.inSize, outSize: l.outSize,
+			dl = &deviceConvTranspose{dev: dev, conv: dev.NewConv(l.Geometry()), bias: l.Bias, inSize: l.inSize, outSize: l.outSize,
 				w: p.take(l.in*l.s.Rows(), l.Bias, l.Out)}
 		case *BatchNorm:
 			dl = newDeviceBatchNorm(l, p)

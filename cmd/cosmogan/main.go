@@ -32,8 +32,8 @@ var commands = []command{
 		"print one JSON line describing the newest checkpoint of a run: stage, step, world_size, weights_sha256", ckptCmd},
 	{"generate", "--checkpoint PATH --n N --out X.npy [--seed S] [--threads T]",
 		"write N images or cubes drawn from a trained generator", generateCmd},
-	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--json] | layers --dim 2|3 [--batch B] [--steps N] [--threads T] [--json] | gemm [--steps N] [--threads T] [--json] | scaling --config FILE [--steps N] [--project-gpus 8,64,… --step-compute S --link-gbps B]",
-		"time full GAN training steps of the paper's networks, each of their layers, the GEMM kernel, or data-parallel scaling (under mpirun)", benchCmd},
+	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--device cpu|cuda] [--json] | kernels --dim 2|3 [--batch B] [--peak-tflops P] [--json] | layers --dim 2|3 [--batch B] [--steps N] [--threads T] [--json] | gemm [--steps N] [--threads T] [--json] | scaling --config FILE [--steps N] [--project-gpus 8,64,… --step-compute S --link-gbps B]",
+		"time full GAN training steps of the paper's networks (on the CPU or a GPU), the GPU convolution kernels on their layers, each of their layers, the GEMM kernel, or data-parallel scaling (under mpirun)", benchCmd},
 	{"eval", "--real A.npy --fake B.npy [--paired] [--transform eq1|eq2|none] --out DIR [--threads T]",
 		"compare two sets of fields with the paper's estimators: report.json, figures, report.html", evalCmd},
 	{"simulate", "--dim 2|3 [--n N] [--seed S] [--out DIR] [--positions] [--field ngp|cic|dtfe|none] [flags]",
@@ -161,6 +161,8 @@ func benchCmd(fs *flag.FlagSet) func() error {
 	steps := fs.Int("steps", 5, "timed `steps` (layers, gemm: timed calls) after one warm-up")
 	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores); gemm: 1 and this many; scaling: threads of the configuration unless set")
 	asJSON := fs.Bool("json", false, "print JSON lines")
+	device := fs.String("device", "cpu", "step: cpu, or cuda for the first GPU (needs a build with -tags cuda)")
+	peak := fs.Float64("peak-tflops", daemon.H200PeakTFLOPS, "kernels: the GPU's FP32 peak in `TFLOP/s` to read the kernels against (H200: 67)")
 	config := fs.String("config", "configs/tiny.toml", "scaling: the configuration whose GAN step is timed")
 	gpus := fs.String("project-gpus", "", "scaling: comma-separated GPU `counts` to project ring all-reduce efficiency for (e.g. 8,64,512,4096)")
 	stepCompute := fs.Float64("step-compute", 0, "scaling: compute `seconds` of one step per GPU, for the projection")
@@ -168,9 +170,9 @@ func benchCmd(fs *flag.FlagSet) func() error {
 	return func() error {
 		what := fs.Arg(0)
 		switch what {
-		case "step", "layers", "gemm", "scaling":
+		case "step", "kernels", "layers", "gemm", "scaling":
 		default:
-			return usageError{"want: cosmogan bench step|layers|gemm|scaling [flags]"}
+			return usageError{"want: cosmogan bench step|kernels|layers|gemm|scaling [flags]"}
 		}
 		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after the subcommand
 			return usageError{err.Error()}
@@ -186,18 +188,24 @@ func benchCmd(fs *flag.FlagSet) func() error {
 			return benchScaling(*config, *steps, *threads, *gpus, *stepCompute, *linkGbps, *asJSON)
 		case "layers":
 			return benchLayers(*dim, *batch, *steps, *threads, *asJSON)
+		case "kernels":
+			return benchKernels(*dim, *batch, *steps, *peak, *asJSON)
 		case "gemm":
 			return benchGemm(*steps, *threads, *asJSON)
 		}
-		res, err := daemon.BenchStep(*dim, *batch, *steps, *threads)
+		res, err := daemon.BenchStep(*dim, *batch, *steps, *threads, *device)
 		if err != nil {
 			return err
 		}
 		if *asJSON {
 			return printJSON(res)
 		}
-		fmt.Printf("%dD GAN step, batch %d, %d threads: %.3f s/step (median of %d), %.2f samples/s, %.1f GFLOP/s\n",
-			res.Dim, res.Batch, res.Threads, res.StepSeconds, res.Steps, res.SamplesPerS, res.GFLOPS)
+		on := fmt.Sprintf("%d threads", res.Threads)
+		if *device != "cpu" {
+			on = res.Device
+		}
+		fmt.Printf("%dD GAN step, batch %d, %s: %.3f s/step (median of %d), %.2f samples/s, %.1f GFLOP/s\n",
+			res.Dim, res.Batch, on, res.StepSeconds, res.Steps, res.SamplesPerS, res.GFLOPS)
 		return nil
 	}
 }
@@ -231,6 +239,29 @@ func benchLayers(dim, batch, steps, threads int, asJSON bool) error {
 			l.ForwardS*1e3, l.ForwardG, 100*l.ForwardG/res.CeilingGFLOPS, l.BackwardS*1e3, l.BackwardG, 100*l.BackwardG/res.CeilingGFLOPS)
 	}
 	fmt.Printf("%-3s %-30s %9s %9.2f %7s %5s %9.2f\n", "", "total", "", fwd*1e3, "", "", bwd*1e3)
+	return nil
+}
+
+// benchKernels prints the time and GFLOP/s of the GPU convolution kernels on
+// every convolution of the paper's networks, with their share of the peak.
+func benchKernels(dim, batch, steps int, peak float64, asJSON bool) error {
+	res, err := daemon.BenchKernels(dim, batch, steps, peak)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		for _, k := range res.Kernels {
+			if err := printJSON(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	fmt.Printf("%dD convolution kernels, batch %d, %s, median of %d; FP32 peak %.0f TFLOP/s\n\n", res.Dim, res.Batch, res.Device, res.Reps, res.PeakTFLOPS)
+	fmt.Printf("%-3s %-24s %-16s %9s %9s %9s %6s\n", "net", "layer", "kernel", "GFLOP", "ms", "GFLOP/s", "peak")
+	for _, k := range res.Kernels {
+		fmt.Printf("%-3s %-24s %-16s %9.2f %9.3f %9.0f %5.1f%%\n", k.Net, k.Layer, k.Kernel, k.Flops/1e9, k.S*1e3, k.GFLOPS, 100*k.OfPeak)
+	}
 	return nil
 }
 
