@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 	"math"
+	"os"
 	"sort"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 type ScalingBench struct {
 	Ranks          int     `json:"ranks"`
 	Rank           int     `json:"rank"`
+	Device         string  `json:"device"` // "cpu", or this rank's GPU
 	GlobalBatch    int     `json:"global_batch"`
 	ComputeSeconds float64 `json:"compute_s"`   // median GAN step on this rank's part, without communication
 	ReduceSeconds  float64 `json:"allreduce_s"` // median all-reduce of both networks' gradients
@@ -29,7 +31,8 @@ type ScalingBench struct {
 // BenchScaling times the GAN step of cfg's networks data-parallel on comm:
 // computation and gradient all-reduce separately, a one-value all-reduce for
 // the latency, and the whole global batch on one rank's cores for the
-// efficiency.
+// efficiency. With device = "cuda" each rank steps on its GPU, the gradients'
+// round trip through the host counted as computation.
 func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, error) {
 	size := comm.Size()
 	if cfg.GAN.Batch%size != 0 {
@@ -45,6 +48,21 @@ func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, erro
 	if err != nil {
 		return ScalingBench{}, &ConfigError{err}
 	}
+	res := ScalingBench{Ranks: size, Rank: comm.Rank(), Device: "cpu", GlobalBatch: cfg.GAN.Batch,
+		ReduceBytes: 4 * (len(gan.G.Grads) + len(gan.D.Grads))}
+	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(ctx, b) }
+	gpu, err := openGPU(cfg, os.Getenv)
+	if err != nil {
+		return res, err
+	}
+	if gpu != nil {
+		defer gpu.Close()
+		dg, err := model.NewDeviceGAN(gpu, gan)
+		if err != nil {
+			return res, err
+		}
+		step, res.Device = dg.Step, gpu.Name()
+	}
 	timeSteps := func(n int) (float64, error) {
 		b := model.NewGANBatch(cfg.Model, n)
 		rng := newStreamFor(cfg.Seed, "bench/batch").fixed()
@@ -54,10 +72,8 @@ func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, erro
 		for i := range n {
 			b.Draw(i, cfg.GAN.LabelNoise, rng)
 		}
-		return median(steps, func() error { _, err := gan.Step(ctx, b); return err })
+		return median(steps, func() error { _, err := step(b); return err })
 	}
-	res := ScalingBench{Ranks: size, Rank: comm.Rank(), GlobalBatch: cfg.GAN.Batch,
-		ReduceBytes: 4 * (len(gan.G.Grads) + len(gan.D.Grads))}
 	if res.ComputeSeconds, err = timeSteps(cfg.GAN.Batch / size); err != nil {
 		return res, err
 	}
@@ -84,9 +100,9 @@ func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, erro
 		return res, err
 	}
 	res.OneRankSeconds = t[0] / float64(size)
-	step := res.ComputeSeconds + res.ReduceSeconds
-	res.SamplesPerS = float64(cfg.GAN.Batch) / step
-	res.Efficiency = res.OneRankSeconds / (float64(size) * step)
+	total := res.ComputeSeconds + res.ReduceSeconds
+	res.SamplesPerS = float64(cfg.GAN.Batch) / total
+	res.Efficiency = res.OneRankSeconds / (float64(size) * total)
 	return res, nil
 }
 

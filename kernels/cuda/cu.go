@@ -19,9 +19,6 @@ var ptxSM80 string
 //go:embed kernels_sm90.ptx
 var ptxSM90 string
 
-// Built reports whether this binary has the CUDA backend.
-const Built = true
-
 // gpu is the Driver of a real GPU, through gorgonia.org/cu. CUDA contexts are
 // bound to OS threads and goroutines move between them, so every call locks
 // its goroutine to its thread and makes the context current first.

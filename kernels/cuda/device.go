@@ -7,6 +7,9 @@ import (
 	"unsafe"
 )
 
+// ErrNotBuilt is Open's error in a binary built without the cuda tag.
+var ErrNotBuilt = errors.New(`this cosmogan was built without CUDA; build one with "go build -tags cuda ./cmd/cosmogan" (needs Debian's nvidia-cuda-toolkit and an NVIDIA driver), or set device = "cpu"`)
+
 // Ptr is a device address.
 type Ptr uint64
 
