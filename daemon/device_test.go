@@ -10,9 +10,16 @@ import (
 	"testing"
 
 	"github.com/cosmogan/cosmogan/kernels/cuda"
+	"github.com/cosmogan/cosmogan/kernels/cuda/cudatest"
 	"github.com/cosmogan/cosmogan/model"
 	"github.com/cosmogan/cosmogan/parallel"
 )
+
+// device = "cuda" runs on the test device: the emulator, or with -tags cuda
+// the GPU.
+func init() {
+	openCUDA = func(int) (*cuda.Device, error) { return cudatest.Open() }
+}
 
 // TestGPURunMatchesCPURun runs the tiny configuration with device = "cuda"
 // (the emulator unless built with -tags cuda), interrupted once in each
@@ -44,11 +51,11 @@ func TestGPURunMatchesCPURun(t *testing.T) {
 		cpu, gpu, split := readNets(t, cpuDir, name), readNets(t, gpuDir, name), readNets(t, splitDir, name)
 		for i := range gpu.Nets {
 			a, b, c := gpu.Nets[i], split.Nets[i], cpu.Nets[i]
-			if exactOnDevice && (!equalBits(a.Params, b.Params) || !equalBits(a.State, b.State)) {
+			if cudatest.Exact && (!equalBits(a.Params, b.Params) || !equalBits(a.State, b.State)) {
 				t.Errorf("%s: %s differs between the interrupted and the uninterrupted GPU run", name, a.Name)
 			}
 			// The GAN of a few steps is chaotic, but 40 steps stay close.
-			if d := relDiff(a.Params, c.Params); d > 1e-3 {
+			if d := cudatest.MaxRelDiff(a.Params, c.Params); d > 1e-3 {
 				t.Errorf("%s: %s on the GPU differs from the CPU run by %.2g of its largest weight (> 1e-3)", name, a.Name, d)
 			}
 		}
@@ -82,19 +89,6 @@ func readNets(t *testing.T, dir, name string) *model.Checkpoint {
 		t.Fatal(err)
 	}
 	return ck
-}
-
-// relDiff is max|a − b| / max|b|.
-func relDiff(a, b []float32) float64 {
-	var d, s float64
-	for i := range b {
-		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
-		s = math.Max(s, math.Abs(float64(b[i])))
-	}
-	if math.IsNaN(d) {
-		return math.Inf(1)
-	}
-	return d / s
 }
 
 // TestBenchKernels times the kernels of a tiny architecture on the (emulated)

@@ -42,7 +42,7 @@ func NewDeviceNet(dev *cuda.Device, n *Net) (*DeviceNet, error) {
 			dl = &deviceConv{dev: dev, conv: dev.NewConv(l.Geometry()), bias: l.Bias, inSize: l.inSize, outSize: l.outSize,
 				w: p.take(l.Out*l.s.Rows(), l.Bias, l.Out)}
 		case *ConvTranspose:
-			dl = &deviceConvTranspose{dev: dev, conv: dev.NewConv(l.Geometry()), bias: l.Bias, inSize: l.inSize, outSize: l.outSize,
+			dl = &deviceConv{dev: dev, conv: dev.NewConv(l.Geometry()), transposed: true, bias: l.Bias, inSize: l.inSize, outSize: l.outSize,
 				w: p.take(l.in*l.s.Rows(), l.Bias, l.Out)}
 		case *BatchNorm:
 			dl = newDeviceBatchNorm(l, p)
@@ -168,9 +168,15 @@ func (d *deviceDense) backward(dy cuda.F32, paramGrads, needDx bool) cuda.F32 {
 	return dx
 }
 
+// deviceConv is Conv, or with transposed ConvTranspose, on the device. Both
+// hold a convolution from an image side to a column side (Geometry); a
+// transposed convolution runs it backwards: its forward pass is the data
+// gradient, its data gradient the forward pass, and its weight gradient the
+// filter gradient with the roles of input and output exchanged.
 type deviceConv struct {
 	dev             *cuda.Device
 	conv            *cuda.Conv
+	transposed      bool
 	bias            bool
 	inSize, outSize int
 	w               deviceWeights
@@ -183,59 +189,37 @@ type deviceConv struct {
 func (d *deviceConv) forward(x cuda.F32, batch int, _ bool) cuda.F32 {
 	d.x, d.batch = x, batch
 	y := grow(d.dev, &d.y, batch*d.outSize)
-	d.dev.ConvForward(d.conv, batch, d.w.w, x, d.w.b, y)
+	if d.transposed {
+		d.dev.ConvBackwardData(d.conv, batch, d.w.w, x, d.w.b, y)
+	} else {
+		d.dev.ConvForward(d.conv, batch, d.w.w, x, d.w.b, y)
+	}
 	return y
 }
 
 func (d *deviceConv) backward(dy cuda.F32, paramGrads, needDx bool) cuda.F32 {
 	if paramGrads {
-		d.dev.ConvBackwardFilter(d.conv, d.batch, dy, d.x, d.w.dw)
-		if d.bias {
-			addChannelSums(d.dev, &d.sums, d.batch, d.conv.Out, d.conv.Shape.ColVolume(), dy, d.w.db)
+		s := &d.conv.Shape
+		if d.transposed {
+			d.dev.ConvBackwardFilter(d.conv, d.batch, d.x, dy, d.w.dw)
+		} else {
+			d.dev.ConvBackwardFilter(d.conv, d.batch, dy, d.x, d.w.dw)
+		}
+		if d.bias && d.transposed {
+			addChannelSums(d.dev, &d.sums, d.batch, s.C, s.ImageVolume(), dy, d.w.db)
+		} else if d.bias {
+			addChannelSums(d.dev, &d.sums, d.batch, d.conv.Out, s.ColVolume(), dy, d.w.db)
 		}
 	}
 	if !needDx {
 		return cuda.F32{}
 	}
 	dx := grow(d.dev, &d.dx, d.batch*d.inSize)
-	d.dev.ConvBackwardData(d.conv, d.batch, d.w.w, dy, cuda.F32{}, dx)
-	return dx
-}
-
-// deviceConvTranspose runs the adjoint convolution conv backwards: forward is
-// its data gradient, backward data its forward pass, and the weight gradient
-// its filter gradient with the roles of input and output exchanged.
-type deviceConvTranspose struct {
-	dev             *cuda.Device
-	conv            *cuda.Conv
-	bias            bool
-	inSize, outSize int
-	w               deviceWeights
-	x               cuda.F32
-	batch           int
-	y, dx           cuda.F32
-	sums            cuda.Buffer[float64]
-}
-
-func (d *deviceConvTranspose) forward(x cuda.F32, batch int, _ bool) cuda.F32 {
-	d.x, d.batch = x, batch
-	y := grow(d.dev, &d.y, batch*d.outSize)
-	d.dev.ConvBackwardData(d.conv, batch, d.w.w, x, d.w.b, y)
-	return y
-}
-
-func (d *deviceConvTranspose) backward(dy cuda.F32, paramGrads, needDx bool) cuda.F32 {
-	if paramGrads {
-		d.dev.ConvBackwardFilter(d.conv, d.batch, d.x, dy, d.w.dw)
-		if d.bias {
-			addChannelSums(d.dev, &d.sums, d.batch, d.conv.Shape.C, d.conv.Shape.ImageVolume(), dy, d.w.db)
-		}
+	if d.transposed {
+		d.dev.ConvForward(d.conv, d.batch, d.w.w, dy, cuda.F32{}, dx)
+	} else {
+		d.dev.ConvBackwardData(d.conv, d.batch, d.w.w, dy, cuda.F32{}, dx)
 	}
-	if !needDx {
-		return cuda.F32{}
-	}
-	dx := grow(d.dev, &d.dx, d.batch*d.inSize)
-	d.dev.ConvForward(d.conv, d.batch, d.w.w, dy, cuda.F32{}, dx)
 	return dx
 }
 

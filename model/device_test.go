@@ -7,20 +7,8 @@ import (
 	"testing"
 
 	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/kernels/cuda/cudatest"
 )
-
-// maxRelDiff is max|a − b| / max|b|: how far a is from b relative to b's scale.
-func maxRelDiff(a, b []float32) float64 {
-	var d, s float64
-	for i := range b {
-		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
-		s = math.Max(s, math.Abs(float64(b[i])))
-	}
-	if math.IsNaN(d) {
-		return math.Inf(1)
-	}
-	return d / math.Max(s, 1e-30)
-}
 
 // ganPair returns the same GAN twice, on the CPU and on the device.
 func ganPair(t *testing.T, arch Arch, opt AdamConfig) (*GAN, *DeviceGAN) {
@@ -33,11 +21,26 @@ func ganPair(t *testing.T, arch Arch, opt AdamConfig) (*GAN, *DeviceGAN) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gpu, err := NewDeviceGAN(testDevice(t), host)
+	gpu, err := NewDeviceGAN(cudatest.Device(t), host)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cpu, gpu
+}
+
+// stepBoth draws a new batch and takes one GAN step with it on both.
+func stepBoth(t *testing.T, ctx *Ctx, cpu *GAN, gpu *DeviceGAN, b *GANBatch, rng *rand.Rand) (got, want StepStats) {
+	t.Helper()
+	randomize(rng, b.Real, 0, 0.5)
+	drawAll(b, 0.1, rng)
+	want, err := cpu.Step(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = gpu.Step(b); err != nil {
+		t.Fatal(err)
+	}
+	return got, want
 }
 
 // Tolerances of the device against the CPU. One step's gradients differ only
@@ -63,16 +66,7 @@ func TestDeviceGradientsMatchTheCPU(t *testing.T) {
 			cpu, gpu := ganPair(t, arch, opt)
 			rng := rand.New(rand.NewPCG(1, 1))
 			b := NewGANBatch(arch, 3)
-			randomize(rng, b.Real, 0, 0.5)
-			drawAll(b, 0.1, rng)
-			want, err := cpu.Step(ctx, b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := gpu.Step(b)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, want := stepBoth(t, ctx, cpu, gpu, b, rng)
 			if err := gpu.Pull(); err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +83,7 @@ func TestDeviceGradientsMatchTheCPU(t *testing.T) {
 				got, want []float32
 			}{{"G gradients", gpu.Host.G.Grads, cpu.G.Grads}, {"D gradients", gpu.Host.D.Grads, cpu.D.Grads},
 				{"G state", gpu.Host.G.State, cpu.G.State}, {"D state", gpu.Host.D.State, cpu.D.State}} {
-				if d := maxRelDiff(c.got, c.want); d > gradTol {
+				if d := cudatest.MaxRelDiff(c.got, c.want); d > gradTol {
 					t.Errorf("%s differ by %.2g of their largest value (> %g)", c.what, d, gradTol)
 				}
 			}
@@ -109,16 +103,7 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 			rng := rand.New(rand.NewPCG(2, 2))
 			b := NewGANBatch(arch, 4)
 			for s := range steps {
-				randomize(rng, b.Real, 0, 0.5)
-				drawAll(b, 0.1, rng)
-				want, err := cpu.Step(ctx, b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := gpu.Step(b)
-				if err != nil {
-					t.Fatal(err)
-				}
+				got, want := stepBoth(t, ctx, cpu, gpu, b, rng)
 				if math.Abs(got.LossD-want.LossD) > lossTol || math.Abs(got.LossG-want.LossG) > lossTol {
 					t.Errorf("step %d: losses D %g, G %g on the device, %g, %g on the CPU", s, got.LossD, got.LossG, want.LossD, want.LossG)
 				}
@@ -138,7 +123,7 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			aeGPU, err := NewDeviceAE(testDevice(t), aeHost)
+			aeGPU, err := NewDeviceAE(cudatest.Device(t), aeHost)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +158,7 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 			if err := aeGPU.Encode(b.Real, b.N, zGPU); err != nil {
 				t.Fatal(err)
 			}
-			if d := maxRelDiff(zGPU, zCPU); d > trainTol {
+			if d := cudatest.MaxRelDiff(zGPU, zCPU); d > trainTol {
 				t.Errorf("encodings differ by %.2g of their largest value", d)
 			}
 		})

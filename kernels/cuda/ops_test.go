@@ -8,6 +8,7 @@ import (
 
 	"github.com/cosmogan/cosmogan/kernels"
 	"github.com/cosmogan/cosmogan/kernels/cuda"
+	"github.com/cosmogan/cosmogan/kernels/cuda/cudatest"
 )
 
 // Tolerances. Float32 sums of K products differ from exact ones by about
@@ -105,7 +106,7 @@ func addBias(y []float64, bias []float32, per int) {
 }
 
 func TestConvolutionsMatchTheDefinition(t *testing.T) {
-	d := testDevice(t)
+	d := cudatest.Device(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct{ dim, c, out, n, k, s, p, batch int }{
 		{2, 1, 5, 9, 5, 2, 2, 3},  // the paper's 2D layer shape, odd image
@@ -148,7 +149,7 @@ func TestConvolutionsMatchTheDefinition(t *testing.T) {
 }
 
 func TestGemmMatchesTheReference(t *testing.T) {
-	d := testDevice(t)
+	d := cudatest.Device(t)
 	rng := rand.New(rand.NewPCG(3, 4))
 	m, n, k := 67, 70, 33
 	for _, tc := range []struct{ ta, tb, acc, bias bool }{
@@ -196,7 +197,7 @@ func TestGemmMatchesTheReference(t *testing.T) {
 }
 
 func TestBatchNormMatchesTheCPUKernels(t *testing.T) {
-	d := testDevice(t)
+	d := cudatest.Device(t)
 	team := kernels.NewTeam(1)
 	rng := rand.New(rand.NewPCG(5, 6))
 	batch, c, p := 3, 5, 37
@@ -281,7 +282,7 @@ func TestBatchNormMatchesTheCPUKernels(t *testing.T) {
 }
 
 func TestActivationsMatchTheCPUKernels(t *testing.T) {
-	d := testDevice(t)
+	d := cudatest.Device(t)
 	team := kernels.NewTeam(1)
 	rng := rand.New(rand.NewPCG(7, 8))
 	n := 1000 + 7
@@ -315,7 +316,7 @@ func TestActivationsMatchTheCPUKernels(t *testing.T) {
 }
 
 func TestAdamMatchesTheCPUKernel(t *testing.T) {
-	d := testDevice(t)
+	d := cudatest.Device(t)
 	team := kernels.NewTeam(1)
 	rng := rand.New(rand.NewPCG(9, 10))
 	n := 1003
