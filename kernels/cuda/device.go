@@ -33,7 +33,7 @@ type Driver interface {
 }
 
 // Elem is the element type of a device buffer.
-type Elem interface{ float32 | float64 | int64 }
+type Elem interface{ float32 | float64 | int32 }
 
 // Buffer is a device array of n values of type T.
 type Buffer[T Elem] struct {

@@ -17,10 +17,11 @@
 
 typedef long long i64;
 
-// Layout of a convolution's geometry array. The "image" side has C channels
-// (the input of a convolution, the output of a transposed one); the "column"
-// side has O channels, one value per output position of the convolution.
-// Spatial extents are (depth, height, width); 2D uses depth 1.
+// Layout of a convolution's geometry array (int32). The "image" side has C
+// channels (the input of a convolution, the output of a transposed one); the
+// "column" side has O channels, one value per output position of the
+// convolution. Spatial extents are (depth, height, width); 2D uses depth 1.
+// The host checks that every index of a launch fits 32 bits.
 enum Geom {
     gC = 0, gO = 1,
     gImg = 2,  // 3 values
@@ -32,177 +33,409 @@ enum Geom {
 };
 
 // ---------------------------------------------------------------------------
-// Tiled GEMM core: C(m, n) = Σ_k A(m, k)·B(k, n) over k in [k0, k1), with the
-// operands fetched and the result stored by functors, so that convolutions
-// gather their operands straight from the activations (implicit GEMM: no
-// column matrix in device memory). A block of 256 threads computes a 64×64
-// tile of C, 4×4 values per thread, staging 16-deep slices of A and B in
-// shared memory.
+// Tiled GEMM core: C(m, n) = Σ_k A(m, k)·B(k, n) over k in [k0, k1). A block of
+// 256 threads computes a BM×BN tile of C, 16 values per thread, staging
+// 16-deep slices of A and B in shared memory. BM is 64, 32 or 16, picked by
+// the host from M (a convolution with one output channel would waste 63/64
+// of a 64-row tile).
+//
+// The operands are loaders, so that convolutions gather them straight from
+// the activations (implicit GEMM: no column matrix in device memory). Each
+// thread always loads the same row m of A and column n of B, at consecutive
+// k: a loader is told its line and first k once (start), then returns values
+// (value) and moves along k (advance), so that the index arithmetic of a
+// gather is done once per block, not once per value.
 
-#define TILE_M 64
-#define TILE_N 64
 #define TILE_K 16
-#define TILE_THREADS 256
+#define THREADS 256
+#define MAX_TAPS 512
 
-template <class LoadA, class LoadB, class Store>
-__device__ void gemm_tile(i64 M, i64 N, i64 k0, i64 k1, LoadA a, LoadB b, Store store)
+template <int BM, int BN, class LoadA, class LoadB, class Store>
+__device__ void gemm_tile(int M, int N, int k0, int k1, LoadA &a, LoadB &b, Store store)
 {
-    __shared__ float As[TILE_K][TILE_M];
-    __shared__ float Bs[TILE_K][TILE_N];
-    const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
-    const i64 m0 = (i64)blockIdx.y * TILE_M, n0 = (i64)blockIdx.x * TILE_N;
-    float acc[4][4];
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++)
+    constexpr int AR = TILE_K * BM / THREADS, BR = TILE_K * BN / THREADS; // k rows per thread
+    __shared__ float As[TILE_K][BM];
+    __shared__ float Bs[TILE_K][BN];
+    const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
+    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    const int am = tid % BM, ak = tid / BM * AR;
+    const int bn = tid % BN, bk = tid / BN * BR;
+    a.start(m0 + am, m0 + am < M, k0 + ak);
+    b.start(n0 + bn, n0 + bn < N, k0 + bk);
+    float acc[BM / 16][BN / 16];
+    for (int i = 0; i < BM / 16; i++)
+        for (int j = 0; j < BN / 16; j++)
             acc[i][j] = 0.f;
-    for (i64 kt = k0; kt < k1; kt += TILE_K) {
-        for (int e = threadIdx.x; e < TILE_K * TILE_M; e += TILE_THREADS) {
-            int kk = e / TILE_M, mm = e % TILE_M;
-            i64 m = m0 + mm, k = kt + kk;
-            As[kk][mm] = (m < M && k < k1) ? a(m, k) : 0.f;
+    for (int kt = k0; kt < k1; kt += TILE_K) {
+        for (int r = 0; r < AR; r++) {
+            As[ak + r][am] = kt + ak + r < k1 ? a.value() : 0.f;
+            a.advance(1);
         }
-        for (int e = threadIdx.x; e < TILE_K * TILE_N; e += TILE_THREADS) {
-            int kk = e / TILE_N, nn = e % TILE_N;
-            i64 n = n0 + nn, k = kt + kk;
-            Bs[kk][nn] = (n < N && k < k1) ? b(k, n) : 0.f;
+        a.advance(TILE_K - AR);
+        for (int r = 0; r < BR; r++) {
+            Bs[bk + r][bn] = kt + bk + r < k1 ? b.value() : 0.f;
+            b.advance(1);
         }
+        b.advance(TILE_K - BR);
         __syncthreads();
         for (int kk = 0; kk < TILE_K; kk++) {
-            float av[4], bv[4];
-            for (int i = 0; i < 4; i++)
+            float av[BM / 16], bv[BN / 16];
+            for (int i = 0; i < BM / 16; i++)
                 av[i] = As[kk][ty + 16 * i];
-            for (int j = 0; j < 4; j++)
+            for (int j = 0; j < BN / 16; j++)
                 bv[j] = Bs[kk][tx + 16 * j];
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++)
+            for (int i = 0; i < BM / 16; i++)
+                for (int j = 0; j < BN / 16; j++)
                     acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
         }
         __syncthreads();
     }
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) {
-            i64 m = m0 + ty + 16 * i, n = n0 + tx + 16 * j;
+    for (int i = 0; i < BM / 16; i++)
+        for (int j = 0; j < BN / 16; j++) {
+            int m = m0 + ty + 16 * i, n = n0 + tx + 16 * j;
             if (m < M && n < N)
                 store(m, n, acc[i][j]);
         }
 }
 
+// gemm_any runs gemm_tile with the tile height the host chose (tile_m = 16,
+// 32 or 64; the tile holds 1024 values).
+template <class LoadA, class LoadB, class Store>
+__device__ void gemm_any(i64 tile_m, int M, int N, int k0, int k1, LoadA &a, LoadB &b, Store store)
+{
+    if (tile_m == 16)
+        gemm_tile<16, 256>(M, N, k0, k1, a, b, store);
+    else if (tile_m == 32)
+        gemm_tile<32, 128>(M, N, k0, k1, a, b, store);
+    else
+        gemm_tile<64, 64>(M, N, k0, k1, a, b, store);
+}
+
+// Strided loads element (line, k) of a matrix at p[line·line_stride + k·k_stride].
+struct Strided {
+    const float *p;
+    i64 line_stride, k_stride;
+    bool ok;
+    __device__ void start(int line, bool valid, int k)
+    {
+        ok = valid;
+        p += line * line_stride + k * k_stride;
+    }
+    __device__ float value() const { return ok ? *p : 0.f; }
+    __device__ void advance(int d) { p += d * k_stride; }
+};
+
 // gemm: C = A·B (+ C when beta ≠ 0) (+ bias[n] when bias ≠ 0), with A(m, k) =
 // a[m·sam + k·sak] and B(k, n) = b[k·sbk + n·sbn]: the strides express either
-// operand transposed. Grid: (⌈N/64⌉, ⌈M/64⌉).
-extern "C" __global__ void gemm(i64 M, i64 N, i64 K,
+// operand transposed. Grid: (⌈N/BN⌉, ⌈M/BM⌉).
+extern "C" __global__ void gemm(i64 tile_m, i64 M, i64 N, i64 K,
                                 const float *a, i64 sam, i64 sak,
                                 const float *b, i64 sbk, i64 sbn,
                                 float *c, i64 ldc, i64 beta, const float *bias)
 {
-    gemm_tile(M, N, 0, K,
-        [=](i64 m, i64 k) { return a[m * sam + k * sak]; },
-        [=](i64 k, i64 n) { return b[k * sbk + n * sbn]; },
-        [=](i64 m, i64 n, float v) {
-            if (bias)
-                v += bias[n];
-            if (beta)
-                v += c[m * ldc + n];
-            c[m * ldc + n] = v;
-        });
+    Strided la = {a, sam, sak}, lb = {b, sbn, sbk};
+    gemm_any(tile_m, M, N, 0, K, la, lb, [=](int m, int n, float v) {
+        if (bias)
+            v += bias[n];
+        if (beta)
+            v += c[m * ldc + n];
+        c[m * ldc + n] = v;
+    });
 }
 
-// image_at returns the image value that kernel tap t sees at column position
-// p of channel ch of sample s, or 0 in the padding.
-__device__ float image_at(const i64 *g, const float *x, i64 s, i64 ch, i64 p, i64 t)
+// Taps is a block's list of kernel taps, in shared memory: packed offsets
+// (tz, ty, tx) and each tap's index in the weights. A convolution uses all
+// taps; a data gradient only those of one parity class.
+struct Taps {
+    int n;
+    int pos[MAX_TAPS]; // tz | ty << 10 | tx << 20
+    int rel[MAX_TAPS]; // the same for (t − first)/step: the tap's rank in its class
+    int idx[MAX_TAPS];
+};
+
+__device__ int tap_z(int packed) { return packed & 1023; }
+__device__ int tap_y(int packed) { return packed >> 10 & 1023; }
+__device__ int tap_x(int packed) { return packed >> 20; }
+
+// load_taps fills taps with the taps t = first + step·j per axis (j ≥ 0, t <
+// kernel): all of them with first 0 and step 1. Every thread must call it.
+__device__ void load_taps(const int *g, Taps &taps, const int first[3], const int step[3])
 {
-    i64 idx = s * g[gC] + ch;
-    i64 pos[3], tap[3];
-    for (int a = 2; a >= 0; a--) {
-        pos[a] = p % g[gCol + a];
-        p /= g[gCol + a];
-        tap[a] = t % g[gKer + a];
-        t /= g[gKer + a];
+    int cnt[3];
+    for (int a = 0; a < 3; a++)
+        cnt[a] = first[a] < g[gKer + a] ? (g[gKer + a] - first[a] + step[a] - 1) / step[a] : 0;
+    if (threadIdx.x == 0)
+        taps.n = cnt[0] * cnt[1] * cnt[2];
+    for (int j = threadIdx.x; j < cnt[0] * cnt[1] * cnt[2]; j += THREADS) {
+        int tz = first[0] + step[0] * (j / (cnt[1] * cnt[2]));
+        int ty = first[1] + step[1] * (j / cnt[2] % cnt[1]);
+        int tx = first[2] + step[2] * (j % cnt[2]);
+        taps.pos[j] = tz | ty << 10 | tx << 20;
+        taps.rel[j] = j / (cnt[1] * cnt[2]) | (j / cnt[2] % cnt[1]) << 10 | (j % cnt[2]) << 20;
+        taps.idx[j] = (tz * g[gKer + 1] + ty) * g[gKer + 2] + tx;
     }
-    for (int a = 0; a < 3; a++) {
-        i64 i = pos[a] * g[gStr + a] - g[gPad + a] + tap[a];
-        if (i < 0 || i >= g[gImg + a])
-            return 0.f;
-        idx = idx * g[gImg + a] + i;
-    }
-    return x[idx];
+    __syncthreads();
 }
 
-// column_at returns the column-side value of channel o of sample s that kernel
-// tap t carries onto image position q, or 0 when no column position maps there.
-__device__ float column_at(const i64 *g, const float *y, i64 s, i64 o, i64 q, i64 t)
+__device__ void load_all_taps(const int *g, Taps &taps)
 {
-    i64 idx = s * g[gO] + o;
-    i64 pos[3], tap[3];
-    for (int a = 2; a >= 0; a--) {
-        pos[a] = q % g[gImg + a];
-        q /= g[gImg + a];
-        tap[a] = t % g[gKer + a];
-        t /= g[gKer + a];
-    }
-    for (int a = 0; a < 3; a++) {
-        i64 v = pos[a] + g[gPad + a] - tap[a];
-        if (v < 0 || v % g[gStr + a] != 0 || v / g[gStr + a] >= g[gCol + a])
-            return 0.f;
-        idx = idx * g[gCol + a] + v / g[gStr + a];
-    }
-    return y[idx];
+    const int first[3] = {0, 0, 0}, step[3] = {1, 1, 1};
+    load_taps(g, taps, first, step);
 }
 
-__device__ i64 col_volume(const i64 *g) { return g[gCol] * g[gCol + 1] * g[gCol + 2]; }
-__device__ i64 img_volume(const i64 *g) { return g[gImg] * g[gImg + 1] * g[gImg + 2]; }
-__device__ i64 taps(const i64 *g) { return g[gKer] * g[gKer + 1] * g[gKer + 2]; }
+__device__ int img_volume(const int *g) { return g[gImg] * g[gImg + 1] * g[gImg + 2]; }
+__device__ int col_volume(const int *g) { return g[gCol] * g[gCol + 1] * g[gCol + 2]; }
+
+// ImageAtColumn loads B of a convolution: line n = (sample, column position),
+// k = (image channel, tap); the image value under the tap, 0 in the padding.
+struct ImageAtColumn {
+    const int *g;
+    const Taps *taps;
+    const float *x; // the sample's first channel once started
+    int z0, y0, x0, c, t;
+    bool ok;
+    __device__ void start(int n, bool valid, int k)
+    {
+        ok = valid;
+        const int P = col_volume(g), s = n / P, p = n % P;
+        x += (i64)s * g[gC] * img_volume(g);
+        z0 = p / (g[gCol + 1] * g[gCol + 2]) * g[gStr] - g[gPad];
+        y0 = p / g[gCol + 2] % g[gCol + 1] * g[gStr + 1] - g[gPad + 1];
+        x0 = p % g[gCol + 2] * g[gStr + 2] - g[gPad + 2];
+        c = k / taps->n;
+        t = k % taps->n;
+    }
+    __device__ float value() const
+    {
+        const int pk = taps->pos[t];
+        const int iz = z0 + tap_z(pk), iy = y0 + tap_y(pk), ix = x0 + tap_x(pk);
+        if (!ok || iz < 0 || iy < 0 || ix < 0 || iz >= g[gImg] || iy >= g[gImg + 1] || ix >= g[gImg + 2])
+            return 0.f;
+        return x[(i64)c * img_volume(g) + (iz * g[gImg + 1] + iy) * g[gImg + 2] + ix];
+    }
+    __device__ void advance(int d)
+    {
+        for (t += d; t >= taps->n; t -= taps->n)
+            c++;
+    }
+};
 
 // conv_fwd: y(s, o, p) = Σ_{c,t} w(o, c, t)·x(s, c, p·stride − pad + t) (+ bias[o]),
 // the image → column direction: a convolution's forward pass, and a
 // transposed convolution's input gradient. w is (O, C, taps).
-// GEMM: M = O, N = batch·P, K = C·taps. Grid: (⌈N/64⌉, ⌈M/64⌉).
-extern "C" __global__ void conv_fwd(const i64 *g, i64 batch, const float *w, const float *x,
+// GEMM: M = O, N = batch·P, K = C·taps. Grid: (⌈N/BN⌉, ⌈M/BM⌉).
+extern "C" __global__ void conv_fwd(i64 tile_m, const int *g, i64 batch, const float *w, const float *x,
                                     const float *bias, float *y)
 {
-    const i64 T = taps(g), P = col_volume(g), K = g[gC] * T;
-    gemm_tile(g[gO], batch * P, 0, K,
-        [=](i64 m, i64 k) { return w[m * K + k]; },
-        [=](i64 k, i64 n) { return image_at(g, x, n / P, k / T, n % P, k % T); },
-        [=](i64 m, i64 n, float v) {
-            if (bias)
-                v += bias[m];
-            y[(n / P * g[gO] + m) * P + n % P] = v;
-        });
+    __shared__ Taps taps;
+    load_all_taps(g, taps);
+    const int P = col_volume(g), O = g[gO], K = g[gC] * taps.n;
+    Strided la = {w, K, 1};
+    ImageAtColumn lb = {g, &taps, x};
+    gemm_any(tile_m, O, batch * P, 0, K, la, lb, [=](int m, int n, float v) {
+        if (bias)
+            v += bias[m];
+        y[(i64)(n / P * O + m) * P + n % P] = v;
+    });
 }
 
 // conv_bwd_data: dx(s, c, q) = Σ_{o,t} w(o, c, t)·dy(s, o, p) over the column
 // positions p that tap t maps onto q (+ bias[c]), the column → image
 // direction: a convolution's input gradient and a transposed convolution's
-// forward pass. GEMM: M = C, N = batch·V, K = O·taps.
-extern "C" __global__ void conv_bwd_data(const i64 *g, i64 batch, const float *w, const float *dy,
+// forward pass.
+//
+// With stride s only the taps t ≡ q + pad (mod s) reach q, so the image
+// positions are split into s^dim parity classes, one per gridDim.z, each an
+// implicit GEMM over its own taps: M = C, N = batch·(positions of the class),
+// K = O·(taps of the class). For the paper's 3D layers that is 8 taps of 64,
+// where one GEMM over all taps would multiply zeros 7 times in 8.
+struct ParityClass {
+    int q0[3], n[3], base[3]; // first image position, count, and column offset per axis
+    int volume;               // positions in the class
+};
+
+__device__ ParityClass parity_class(const int *g, int cls, int rho[3])
+{
+    ParityClass pc;
+    int r = cls;
+    for (int a = 2; a >= 0; a--) {
+        const int s = g[gStr + a], pad = g[gPad + a], img = g[gImg + a];
+        rho[a] = r % s;
+        r /= s;
+        // q ≡ ρ − pad (mod s); then (q + pad − t)/s = base + u − j for
+        // q = q0 + s·u and t = ρ + s·j.
+        pc.q0[a] = ((rho[a] - pad) % s + s) % s;
+        pc.n[a] = pc.q0[a] < img ? (img - pc.q0[a] + s - 1) / s : 0;
+        pc.base[a] = (pc.q0[a] + pad - rho[a]) / s;
+    }
+    pc.volume = pc.n[0] * pc.n[1] * pc.n[2];
+    return pc;
+}
+
+// ColumnAtImage loads B of a data gradient for one parity class: line n =
+// (sample, position u of the class), k = (column channel, tap j of the
+// class); the column value that tap carries onto the position, or 0.
+struct ColumnAtImage {
+    const int *g;
+    const Taps *taps;
+    const ParityClass *pc;
+    const float *y; // the sample's first channel once started
+    int oz, oy, ox, o, j;
+    bool ok;
+    __device__ void start(int n, bool valid, int k)
+    {
+        ok = valid;
+        const int V = pc->volume, s = n / V, u = n % V;
+        y += (i64)s * g[gO] * col_volume(g);
+        oz = pc->base[0] + u / (pc->n[1] * pc->n[2]);
+        oy = pc->base[1] + u / pc->n[2] % pc->n[1];
+        ox = pc->base[2] + u % pc->n[2];
+        o = k / taps->n;
+        j = k % taps->n;
+    }
+    __device__ float value() const
+    {
+        const int pk = taps->rel[j];
+        const int cz = oz - tap_z(pk), cy = oy - tap_y(pk), cx = ox - tap_x(pk);
+        if (!ok || cz < 0 || cy < 0 || cx < 0 || cz >= g[gCol] || cy >= g[gCol + 1] || cx >= g[gCol + 2])
+            return 0.f;
+        return y[(i64)o * col_volume(g) + (cz * g[gCol + 1] + cy) * g[gCol + 2] + cx];
+    }
+    __device__ void advance(int d)
+    {
+        for (j += d; j >= taps->n; j -= taps->n)
+            o++;
+    }
+};
+
+// ClassWeights loads A of a data gradient: w(o, c, t) at line c, k = (o, j)
+// for the class's tap j.
+struct ClassWeights {
+    const int *g;
+    const Taps *taps;
+    const float *w;
+    int T, o, j;
+    bool ok;
+    __device__ void start(int c, bool valid, int k)
+    {
+        ok = valid;
+        w += (i64)c * T;
+        o = k / taps->n;
+        j = k % taps->n;
+    }
+    __device__ float value() const { return ok ? w[(i64)o * g[gC] * T + taps->idx[j]] : 0.f; }
+    __device__ void advance(int d)
+    {
+        for (j += d; j >= taps->n; j -= taps->n)
+            o++;
+    }
+};
+
+// Grid: (⌈batch·largest class volume / BN⌉, ⌈C/BM⌉, stride^dim classes).
+extern "C" __global__ void conv_bwd_data(i64 tile_m, const int *g, i64 batch, const float *w, const float *dy,
                                          const float *bias, float *dx)
 {
-    const i64 T = taps(g), V = img_volume(g), C = g[gC];
-    gemm_tile(C, batch * V, 0, g[gO] * T,
-        [=](i64 m, i64 k) { return w[(k / T * C + m) * T + k % T]; },
-        [=](i64 k, i64 n) { return column_at(g, dy, n / V, k / T, n % V, k % T); },
-        [=](i64 m, i64 n, float v) {
-            if (bias)
-                v += bias[m];
-            dx[(n / V * C + m) * V + n % V] = v;
-        });
+    int rho[3];
+    const ParityClass pc = parity_class(g, blockIdx.z, rho);
+    const int C = g[gC], V = img_volume(g), N = batch * pc.volume;
+    if ((int)blockIdx.x * (1024 / (int)tile_m) >= N)
+        return; // a class smaller than the grid: the whole block stops, before any barrier
+    __shared__ Taps taps;
+    const int step[3] = {g[gStr], g[gStr + 1], g[gStr + 2]};
+    load_taps(g, taps, rho, step);
+    const int T = g[gKer] * g[gKer + 1] * g[gKer + 2];
+    ClassWeights la = {g, &taps, w, T};
+    ColumnAtImage lb = {g, &taps, &pc, dy};
+    const ParityClass *p = &pc;
+    gemm_any(tile_m, C, N, 0, g[gO] * taps.n, la, lb, [=](int m, int n, float v) {
+        if (bias)
+            v += bias[m];
+        const int s = n / p->volume, u = n % p->volume;
+        const int qz = p->q0[0] + g[gStr] * (u / (p->n[1] * p->n[2]));
+        const int qy = p->q0[1] + g[gStr + 1] * (u / p->n[2] % p->n[1]);
+        const int qx = p->q0[2] + g[gStr + 2] * (u % p->n[2]);
+        dx[(i64)(s * C + m) * V + (qz * g[gImg + 1] + qy) * g[gImg + 2] + qx] = v;
+    });
 }
+
+// ColumnRows loads A of a filter gradient: dy(s, o, p) at line o, k = (s, p).
+struct ColumnRows {
+    const float *dy;
+    int O, P, s, p;
+    bool ok;
+    __device__ void start(int o, bool valid, int k)
+    {
+        ok = valid;
+        dy += (i64)o * P;
+        s = k / P;
+        p = k % P;
+    }
+    __device__ float value() const { return ok ? dy[(i64)s * O * P + p] : 0.f; }
+    __device__ void advance(int d)
+    {
+        for (p += d; p >= P; p -= P)
+            s++;
+    }
+};
+
+// ImageAtTap loads B of a filter gradient: line n = (image channel, tap), k =
+// (sample, column position); the image value under the tap, 0 in the padding.
+struct ImageAtTap {
+    const int *g;
+    const Taps *taps;
+    const float *x;
+    int c, tz, ty, tx, s, pz, py, px;
+    bool ok;
+    __device__ void start(int n, bool valid, int k)
+    {
+        ok = valid;
+        c = n / taps->n;
+        const int pk = taps->pos[n % taps->n];
+        tz = tap_z(pk);
+        ty = tap_y(pk);
+        tx = tap_x(pk);
+        const int P = col_volume(g), p = k % P;
+        s = k / P;
+        pz = p / (g[gCol + 1] * g[gCol + 2]);
+        py = p / g[gCol + 2] % g[gCol + 1];
+        px = p % g[gCol + 2];
+    }
+    __device__ float value() const
+    {
+        const int iz = pz * g[gStr] - g[gPad] + tz, iy = py * g[gStr + 1] - g[gPad + 1] + ty,
+                  ix = px * g[gStr + 2] - g[gPad + 2] + tx;
+        if (!ok || iz < 0 || iy < 0 || ix < 0 || iz >= g[gImg] || iy >= g[gImg + 1] || ix >= g[gImg + 2])
+            return 0.f;
+        return x[((i64)s * g[gC] + c) * img_volume(g) + (iz * g[gImg + 1] + iy) * g[gImg + 2] + ix];
+    }
+    __device__ void advance(int d)
+    {
+        for (px += d; px >= g[gCol + 2]; px -= g[gCol + 2])
+            if (++py == g[gCol + 1]) {
+                py = 0;
+                if (++pz == g[gCol]) {
+                    pz = 0;
+                    s++;
+                }
+            }
+    }
+};
 
 // conv_bwd_filter: dw(o, c, t) += Σ_{s,p} dy(s, o, p)·x(s, c, p·stride − pad + t),
 // the weight gradient of a convolution (and, with the roles of x and dy
 // swapped, of a transposed one). GEMM: M = O, N = C·taps, K = batch·P, split
 // over gridDim.z slices of kchunk along K whose partial sums are added
 // atomically, so that the few output tiles still fill the GPU.
-extern "C" __global__ void conv_bwd_filter(const i64 *g, i64 batch, const float *dy, const float *x,
+extern "C" __global__ void conv_bwd_filter(i64 tile_m, const int *g, i64 batch, const float *dy, const float *x,
                                            float *dw, i64 kchunk)
 {
-    const i64 T = taps(g), P = col_volume(g), O = g[gO], N = g[gC] * T;
-    const i64 k0 = (i64)blockIdx.z * kchunk, k1 = min(k0 + kchunk, batch * P);
-    gemm_tile(O, N, k0, k1,
-        [=](i64 m, i64 k) { return dy[(k / P * O + m) * P + k % P]; },
-        [=](i64 k, i64 n) { return image_at(g, x, k / P, n / T, k % P, n % T); },
-        [=](i64 m, i64 n, float v) { atomicAdd(&dw[m * N + n], v); });
+    __shared__ Taps taps;
+    load_all_taps(g, taps);
+    const int P = col_volume(g), O = g[gO], N = g[gC] * taps.n;
+    const int k0 = blockIdx.z * kchunk, k1 = min(k0 + kchunk, batch * P);
+    ColumnRows la = {dy, O, P};
+    ImageAtTap lb = {g, &taps, x};
+    gemm_any(tile_m, O, N, k0, k1, la, lb, [=](int m, int n, float v) { atomicAdd(&dw[(i64)m * N + n], v); });
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package cuda
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/cosmogan/cosmogan/kernels"
@@ -8,10 +9,11 @@ import (
 
 // Launch shapes; they must match the constants of kernels.cu.
 const (
-	tile          = 64  // TILE_M = TILE_N
-	tileK         = 16  // TILE_K
-	tileThreads   = 256 // TILE_THREADS
-	reduceThreads = 256 // REDUCE_THREADS
+	tileValues    = 1024 // BM·BN of every GEMM tile
+	tileK         = 16   // TILE_K
+	tileThreads   = 256  // THREADS
+	maxTaps       = 512  // MAX_TAPS
+	reduceThreads = 256  // REDUCE_THREADS
 	pointThreads  = 256
 )
 
@@ -20,9 +22,29 @@ type F32 = Buffer[float32]
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-func tiles(m, n, z int) [3]int { return [3]int{ceilDiv(n, tile), ceilDiv(m, tile), z} }
+// tileFor returns the GEMM tile for M rows, BM × BN with BM = 16, 32 or 64,
+// and the grid of z slices of such tiles over M × N.
+func tileFor(m, n, z int) (bm int, grid [3]int) {
+	bm = 64
+	if m <= 16 {
+		bm = 16
+	} else if m <= 32 {
+		bm = 32
+	}
+	return bm, [3]int{max(ceilDiv(n, tileValues/bm), 1), max(ceilDiv(m, bm), 1), z}
+}
 
 var tileBlock = [3]int{tileThreads, 1, 1}
+
+// fits fails the device when n values of what would overflow the kernels'
+// 32-bit indices.
+func (d *Device) fits(what string, n int) bool {
+	if n < math.MaxInt32 {
+		return true
+	}
+	d.fail(fmt.Errorf("cuda: %s has %d values, more than 32-bit indices reach; use a smaller batch per rank", what, n))
+	return false
+}
 
 func pointwise(n int) (grid, block [3]int) {
 	return [3]int{max(ceilDiv(n, pointThreads), 1), 1, 1}, [3]int{pointThreads, 1, 1}
@@ -44,7 +66,11 @@ func (d *Device) Gemm(transA, transB bool, m, n, k int, a, b F32, accumulate boo
 	if accumulate {
 		acc = 1
 	}
-	d.launch("gemm", tiles(m, n, 1), tileBlock, m, n, k, a.Ptr, sam, sak, b.Ptr, sbk, sbn, c.Ptr, n, acc, bias.Ptr)
+	if !d.fits("a GEMM operand", max(m*k, k*n, m*n)) {
+		return
+	}
+	bm, grid := tileFor(m, n, 1)
+	d.launch("gemm", grid, tileBlock, bm, m, n, k, a.Ptr, sam, sak, b.Ptr, sbk, sbn, c.Ptr, n, acc, bias.Ptr)
 }
 
 // Conv is a convolution's geometry on the device: the image side of
@@ -52,45 +78,70 @@ func (d *Device) Gemm(transA, transB bool, m, n, k int, a, b F32, accumulate boo
 type Conv struct {
 	Shape kernels.ConvShape
 	Out   int
-	geom  Buffer[int64]
+	geom  Buffer[int32]
 }
 
 // NewConv uploads the geometry of a convolution from s to out channels.
 func (d *Device) NewConv(s kernels.ConvShape, out int) *Conv {
-	g := []int64{int64(s.C), int64(out)}
-	for _, v := range [][3]int{s.Image, s.Cols, s.Kernel, s.Stride, s.Pad} {
-		g = append(g, int64(v[0]), int64(v[1]), int64(v[2]))
+	if t := s.KernelVolume(); t > maxTaps || s.Kernel[2] > 1023 {
+		d.fail(fmt.Errorf("cuda: a kernel of %v has %d taps; the GPU kernels take at most %d", s.Kernel, t, maxTaps))
 	}
-	c := &Conv{Shape: s, Out: out, geom: Alloc[int64](d, len(g))}
+	g := []int32{int32(s.C), int32(out)}
+	for _, v := range [][3]int{s.Image, s.Cols, s.Kernel, s.Stride, s.Pad} {
+		g = append(g, int32(v[0]), int32(v[1]), int32(v[2]))
+	}
+	c := &Conv{Shape: s, Out: out, geom: Alloc[int32](d, len(g))}
 	Upload(d, c.geom, g)
 	return c
+}
+
+// fitsBatch checks that a batch of both sides of c fits 32-bit indices.
+func (d *Device) fitsBatch(c *Conv, batch int) bool {
+	return d.fits("a convolution's batch", batch*max(c.Shape.C*c.Shape.ImageVolume(), c.Out*c.Shape.ColVolume()))
 }
 
 // Forward computes y (batch, Out, cols) from x (batch, C, image) and weights
 // w (Out, C, taps), plus bias[o] when bias is not empty: the convolution's
 // forward pass, and a transposed convolution's input gradient.
 func (d *Device) ConvForward(c *Conv, batch int, w, x, bias, y F32) {
-	d.launch("conv_fwd", tiles(c.Out, batch*c.Shape.ColVolume(), 1), tileBlock,
-		c.geom.Ptr, batch, w.Ptr, x.Ptr, bias.Ptr, y.Ptr)
+	if !d.fitsBatch(c, batch) {
+		return
+	}
+	bm, grid := tileFor(c.Out, batch*c.Shape.ColVolume(), 1)
+	d.launch("conv_fwd", grid, tileBlock, bm, c.geom.Ptr, batch, w.Ptr, x.Ptr, bias.Ptr, y.Ptr)
 }
 
 // ConvBackwardData computes dx (batch, C, image) from dy (batch, Out, cols),
 // plus bias[c] when bias is not empty: the convolution's input gradient, and
 // a transposed convolution's forward pass.
+// The image positions are done in stride^dim parity classes (see kernels.cu),
+// one grid slice each, sized for the largest class.
 func (d *Device) ConvBackwardData(c *Conv, batch int, w, dy, bias, dx F32) {
-	d.launch("conv_bwd_data", tiles(c.Shape.C, batch*c.Shape.ImageVolume(), 1), tileBlock,
-		c.geom.Ptr, batch, w.Ptr, dy.Ptr, bias.Ptr, dx.Ptr)
+	if !d.fitsBatch(c, batch) {
+		return
+	}
+	classes, largest := 1, 1
+	for a := range 3 {
+		classes *= c.Shape.Stride[a]
+		largest *= ceilDiv(c.Shape.Image[a], c.Shape.Stride[a])
+	}
+	bm, grid := tileFor(c.Shape.C, batch*largest, classes)
+	d.launch("conv_bwd_data", grid, tileBlock, bm, c.geom.Ptr, batch, w.Ptr, dy.Ptr, bias.Ptr, dx.Ptr)
 }
 
 // ConvBackwardFilter adds to dw (Out, C, taps) the weight gradient of dy
 // (batch, Out, cols) against x (batch, C, image).
 func (d *Device) ConvBackwardFilter(c *Conv, batch int, dy, x, dw F32) {
+	if !d.fitsBatch(c, batch) {
+		return
+	}
 	m, n, k := c.Out, c.Shape.Rows(), batch*c.Shape.ColVolume()
 	// Few output tiles and a long K: split K so that about 1024 blocks run.
-	split := max(1, min(ceilDiv(1024, ceilDiv(m, tile)*ceilDiv(n, tile)), ceilDiv(k, 8*tileK)))
+	_, grid := tileFor(m, n, 1)
+	split := max(1, min(ceilDiv(1024, grid[0]*grid[1]), ceilDiv(k, 8*tileK)))
 	chunk := ceilDiv(ceilDiv(k, split), tileK) * tileK
-	d.launch("conv_bwd_filter", tiles(m, n, ceilDiv(k, chunk)), tileBlock,
-		c.geom.Ptr, batch, dy.Ptr, x.Ptr, dw.Ptr, chunk)
+	bm, grid := tileFor(m, n, ceilDiv(k, chunk))
+	d.launch("conv_bwd_filter", grid, tileBlock, bm, c.geom.Ptr, batch, dy.Ptr, x.Ptr, dw.Ptr, chunk)
 }
 
 // ChannelMoments writes sums[ch] = Σa and sums[c+ch] = Σa·b over the batch

@@ -114,6 +114,8 @@ func TestConvolutionsMatchTheDefinition(t *testing.T) {
 		{3, 3, 5, 7, 4, 2, 1, 2},  // the paper's 3D kernel, odd image
 		{3, 2, 4, 6, 3, 1, 1, 1},  // stride 1
 		{3, 1, 70, 4, 4, 2, 1, 3}, // the transposed convolutions' 4³ → 8³ geometry
+		{3, 20, 24, 7, 4, 2, 1, 2}, // 32-row tiles both ways
+		{3, 8, 40, 9, 5, 2, 2, 3},  // classes of 27, 18, 12 and 8 taps; many K slices
 	} {
 		t.Run(fmt.Sprintf("%dD_c%d_o%d_n%d_k%d_s%d_p%d_b%d", tc.dim, tc.c, tc.out, tc.n, tc.k, tc.s, tc.p, tc.batch), func(t *testing.T) {
 			s := kernels.NewConvShape(tc.dim, tc.c, tc.n, tc.k, tc.s, tc.p)
