@@ -109,11 +109,11 @@ func TestConvolutionsMatchTheDefinition(t *testing.T) {
 	d := cudatest.Device(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct{ dim, c, out, n, k, s, p, batch int }{
-		{2, 1, 5, 9, 5, 2, 2, 3},  // the paper's 2D layer shape, odd image
-		{2, 3, 67, 8, 5, 2, 2, 2}, // more output channels than one tile
-		{3, 3, 5, 7, 4, 2, 1, 2},  // the paper's 3D kernel, odd image
-		{3, 2, 4, 6, 3, 1, 1, 1},  // stride 1
-		{3, 1, 70, 4, 4, 2, 1, 3}, // the transposed convolutions' 4³ → 8³ geometry
+		{2, 1, 5, 9, 5, 2, 2, 3},   // the paper's 2D layer shape, odd image
+		{2, 3, 67, 8, 5, 2, 2, 2},  // more output channels than one tile
+		{3, 3, 5, 7, 4, 2, 1, 2},   // the paper's 3D kernel, odd image
+		{3, 2, 4, 6, 3, 1, 1, 1},   // stride 1
+		{3, 1, 70, 4, 4, 2, 1, 3},  // the transposed convolutions' 4³ → 8³ geometry
 		{3, 20, 24, 7, 4, 2, 1, 2}, // 32-row tiles both ways
 		{3, 8, 40, 9, 5, 2, 2, 3},  // classes of 27, 18, 12 and 8 taps; many K slices
 	} {
