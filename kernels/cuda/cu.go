@@ -3,6 +3,7 @@
 package cuda
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"os"
@@ -21,9 +22,11 @@ var ptxSM90 string
 
 // gpu is the Driver of a real GPU, through gorgonia.org/cu. CUDA contexts are
 // bound to OS threads and goroutines move between them, so every call locks
-// its goroutine to its thread and makes the context current first.
+// its goroutine to its thread and makes the context current first. A gpu is
+// used by one goroutine at a time (a rank's training loop).
 type gpu struct {
 	name string
+	dev  cu.Device
 	ctx  cu.CUContext
 	mod  cu.Module
 	fns  map[string]cu.Function
@@ -31,7 +34,9 @@ type gpu struct {
 
 // Open returns a Device on the GPU localID modulo the number of visible
 // devices (SLURM_LOCALID under Slurm, so that the tasks of a node share out
-// its GPUs), with its own context and the PTX for its compute capability.
+// its GPUs), in the device's primary context (the one the CUDA runtime and
+// other processes' tools share; a GPU in exclusive-process mode allows one),
+// with the PTX for its compute capability.
 func Open(localID int) (*Device, error) {
 	n, err := cu.NumDevices()
 	if err != nil {
@@ -54,20 +59,24 @@ func Open(localID int) (*Device, error) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	ctx, err := dev.MakeContext(cu.SchedAuto)
+	ctx, err := dev.RetainPrimaryCtx()
+	if err == nil {
+		err = cu.SetCurrentContext(ctx)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("creating a context on CUDA device %d (%s): %w", localID%n, name, err)
+		return nil, fmt.Errorf("the context of CUDA device %d (%s): %w", localID%n, name, err)
 	}
 	image := ptxSM80
 	if major >= 9 {
 		image = ptxSM90
 	}
-	mod, err := cu.LoadData(image)
+	jitLog := &cu.JITErrorLogBuffer{Buffer: make([]byte, 8192)}
+	mod, err := cu.LoadDataEx(image, jitLog)
 	if err != nil {
-		ctx.Destroy()
-		return nil, fmt.Errorf("loading the kernels on %s (sm_%d%d): %w", name, major, minor, err)
+		dev.ReleasePrimaryCtx()
+		return nil, fmt.Errorf("compiling the kernels for %s (sm_%d%d): %w: %s", name, major, minor, err, bytes.TrimRight(jitLog.Buffer, "\x00"))
 	}
-	g := &gpu{name: fmt.Sprintf("%s (device %d, sm_%d%d)", name, localID%n, major, minor), ctx: ctx, mod: mod, fns: map[string]cu.Function{}}
+	g := &gpu{name: fmt.Sprintf("%s (device %d, sm_%d%d)", name, localID%n, major, minor), dev: dev, ctx: ctx, mod: mod, fns: map[string]cu.Function{}}
 	return NewDevice(g), nil
 }
 
@@ -139,8 +148,8 @@ func (g *gpu) Synchronize() error {
 func (g *gpu) Close() error {
 	defer g.bind()()
 	err := g.mod.Unload()
-	if derr := g.ctx.Destroy(); err == nil {
-		err = derr
+	if rerr := g.dev.ReleasePrimaryCtx(); err == nil {
+		err = rerr
 	}
 	return err
 }

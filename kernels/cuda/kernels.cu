@@ -99,7 +99,7 @@ __device__ void gemm_tile(int M, int N, int k0, int k1, LoadA &a, LoadB &b, Stor
 }
 
 // gemm_any runs gemm_tile with the tile height the host chose (tile_m = 16,
-// 32 or 64; the tile holds 1024 values).
+// 32 or 64; every tile holds 4096 values).
 template <class LoadA, class LoadB, class Store>
 __device__ void gemm_any(i64 tile_m, int M, int N, int k0, int k1, LoadA &a, LoadB &b, Store store)
 {
@@ -202,8 +202,8 @@ struct ImageAtColumn {
         z0 = p / (g[gCol + 1] * g[gCol + 2]) * g[gStr] - g[gPad];
         y0 = p / g[gCol + 2] % g[gCol + 1] * g[gStr + 1] - g[gPad + 1];
         x0 = p % g[gCol + 2] * g[gStr + 2] - g[gPad + 2];
-        c = k / taps->n;
-        t = k % taps->n;
+        c = taps->n ? k / taps->n : 0;
+        t = taps->n ? k % taps->n : 0;
     }
     __device__ float value() const
     {
@@ -290,8 +290,8 @@ struct ColumnAtImage {
         oz = pc->base[0] + u / (pc->n[1] * pc->n[2]);
         oy = pc->base[1] + u / pc->n[2] % pc->n[1];
         ox = pc->base[2] + u % pc->n[2];
-        o = k / taps->n;
-        j = k % taps->n;
+        o = taps->n ? k / taps->n : 0; // a class without taps (stride > kernel) has K = 0
+        j = taps->n ? k % taps->n : 0;
     }
     __device__ float value() const
     {
@@ -320,8 +320,8 @@ struct ClassWeights {
     {
         ok = valid;
         w += (i64)c * T;
-        o = k / taps->n;
-        j = k % taps->n;
+        o = taps->n ? k / taps->n : 0;
+        j = taps->n ? k % taps->n : 0;
     }
     __device__ float value() const { return ok ? w[(i64)o * g[gC] * T + taps->idx[j]] : 0.f; }
     __device__ void advance(int d)
@@ -338,7 +338,7 @@ extern "C" __global__ void conv_bwd_data(i64 tile_m, const int *g, i64 batch, co
     int rho[3];
     const ParityClass pc = parity_class(g, blockIdx.z, rho);
     const int C = g[gC], V = img_volume(g), N = batch * pc.volume;
-    if ((int)blockIdx.x * (1024 / (int)tile_m) >= N)
+    if ((int)blockIdx.x * (4096 / (int)tile_m) >= N)
         return; // a class smaller than the grid: the whole block stops, before any barrier
     __shared__ Taps taps;
     const int step[3] = {g[gStr], g[gStr + 1], g[gStr + 2]};
@@ -461,24 +461,27 @@ __device__ void block_sum2(double *a, double *b)
     *b = sb[0];
 }
 
-// channel_moments: sums[ch] = Σ a, sums[c + ch] = Σ a·b over the samples and
-// positions of channel ch, in double precision as the CPU kernels sum. With
-// b = a these are batch norm's statistics; with (dy, x̂) its gradient sums.
-// Grid: c blocks of 256 threads.
+// channel_moments adds to sums[ch] Σ a and to sums[c + ch] Σ a·b over the
+// samples and positions of channel ch, in double precision as the CPU kernels
+// sum (the host clears sums first). With b = a these are batch norm's
+// statistics; with (dy, x̂) its gradient sums. Grid: (c, slices): a channel's
+// batch·p values are shared out over gridDim.y blocks, whose partial sums are
+// added atomically, so that layers with few channels still fill the GPU.
+// 32-bit indices (the host checks the size).
 extern "C" __global__ void channel_moments(i64 batch, i64 c, i64 p, const float *a, const float *b,
                                            double *sums)
 {
-    const i64 ch = blockIdx.x;
+    const int ch = blockIdx.x, n = batch * p, step = gridDim.y * REDUCE_THREADS;
     double s1 = 0, s2 = 0;
-    for (i64 i = threadIdx.x; i < batch * p; i += REDUCE_THREADS) {
-        i64 off = (i / p * c + ch) * p + i % p;
+    for (int i = blockIdx.y * REDUCE_THREADS + threadIdx.x; i < n; i += step) {
+        const int off = (i / (int)p * (int)c + ch) * (int)p + i % (int)p;
         s1 += a[off];
         s2 += (double)a[off] * b[off];
     }
     block_sum2(&s1, &s2);
     if (threadIdx.x == 0) {
-        sums[ch] = s1;
-        sums[c + ch] = s2;
+        atomicAdd(&sums[ch], s1);
+        atomicAdd(&sums[c + ch], s2);
     }
 }
 
@@ -516,14 +519,16 @@ extern "C" __global__ void bn_stats(i64 c, double n, i64 train, double momentum,
 }
 
 // bn_apply: x̂ = (x − mean)·invStd, y = γ·x̂ + β per channel.
+// Batch norm's elementwise kernels index with 32 bits (the host checks the
+// size): a 64-bit division per value is slow on a GPU.
 extern "C" __global__ void bn_apply(i64 batch, i64 c, i64 p, const float *x, const float *mean,
                                     const float *inv_std, const float *gamma, const float *beta,
                                     float *xhat, float *y)
 {
-    i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x;
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= batch * c * p)
         return;
-    i64 ch = i / p % c;
+    const int ch = i / (int)p % (int)c;
     float h = (x[i] - mean[ch]) * inv_std[ch];
     xhat[i] = h;
     y[i] = gamma[ch] * h + beta[ch];
@@ -548,10 +553,10 @@ extern "C" __global__ void bn_coeffs(i64 c, double n, i64 train, const double *s
 extern "C" __global__ void bn_backward_data(i64 batch, i64 c, i64 p, const float *dy,
                                             const float *xhat, const float *k, float *dx)
 {
-    i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x;
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= batch * c * p)
         return;
-    i64 ch = i / p % c;
+    const int ch = i / (int)p % (int)c;
     dx[i] = k[c + ch] * dy[i] - k[2 * c + ch] * xhat[i] - k[ch];
 }
 
@@ -612,19 +617,22 @@ extern "C" __global__ void bce_logits(i64 n, double weight, const float *logits,
     }
 }
 
-// feature_loss: out[0] = mean (f − t)², grad = 2(f − t)/n (Eq. 7).
+// feature_loss adds to out[0] mean (f − t)² and writes grad = 2(f − t)/n
+// (Eq. 7); the features (a batch of TD outputs) are shared out over the
+// blocks of the grid, whose partial sums are added atomically to out[0],
+// which the host clears first.
 extern "C" __global__ void feature_loss(i64 n, const float *f, const float *t, float *grad,
                                         double *out)
 {
     double loss = 0, unused = 0;
-    for (i64 i = threadIdx.x; i < n; i += REDUCE_THREADS) {
+    for (i64 i = (i64)blockIdx.x * REDUCE_THREADS + threadIdx.x; i < n; i += (i64)gridDim.x * REDUCE_THREADS) {
         double d = (double)f[i] - t[i];
         loss += d * d;
         grad[i] = (float)(2 * d / n);
     }
     block_sum2(&loss, &unused);
     if (threadIdx.x == 0)
-        out[0] = loss / n;
+        atomicAdd(&out[0], loss / n);
 }
 
 // ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import (
 
 // Launch shapes; they must match the constants of kernels.cu.
 const (
-	tileValues    = 1024 // BM·BN of every GEMM tile
+	tileValues    = 4096 // BM·BN of every GEMM tile
 	tileK         = 16   // TILE_K
 	tileThreads   = 256  // THREADS
 	maxTaps       = 512  // MAX_TAPS
@@ -39,7 +39,7 @@ var tileBlock = [3]int{tileThreads, 1, 1}
 // fits fails the device when n values of what would overflow the kernels'
 // 32-bit indices.
 func (d *Device) fits(what string, n int) bool {
-	if n < math.MaxInt32 {
+	if n < math.MaxInt32-tileValues { // the last tile's indices run past n
 		return true
 	}
 	d.fail(fmt.Errorf("cuda: %s has %d values, more than 32-bit indices reach; use a smaller batch per rank", what, n))
@@ -147,7 +147,17 @@ func (d *Device) ConvBackwardFilter(c *Conv, batch int, dy, x, dw F32) {
 // ChannelMoments writes sums[ch] = Σa and sums[c+ch] = Σa·b over the batch
 // and positions of each channel of (batch, c, p) activations.
 func (d *Device) ChannelMoments(batch, c, p int, a, b F32, sums Buffer[float64]) {
-	d.launch("channel_moments", [3]int{c, 1, 1}, [3]int{reduceThreads, 1, 1}, batch, c, p, a.Ptr, b.Ptr, sums.Ptr)
+	if !d.fits("a batch-norm input", batch*c*p) {
+		return
+	}
+	Clear(d, sums.Slice(0, 2*c))
+	d.launch("channel_moments", [3]int{c, reduceSlices(c, batch*p), 1}, [3]int{reduceThreads, 1, 1}, batch, c, p, a.Ptr, b.Ptr, sums.Ptr)
+}
+
+// reduceSlices is how many blocks share out each of rows sums of n values:
+// about 1024 blocks in all, each with at least 8 values per thread.
+func reduceSlices(rows, n int) int {
+	return max(1, min(ceilDiv(1024, rows), n/(8*reduceThreads)))
 }
 
 // AddSums adds float32(sums[i]) to dst[i].
@@ -166,6 +176,9 @@ func (d *Device) BatchNormStats(c int, n float64, train bool, momentum, eps floa
 
 // BatchNormApply is kernels.BatchNormApply on the device.
 func (d *Device) BatchNormApply(batch, c, p int, x, mean, invStd, gamma, beta, xhat, y F32) {
+	if !d.fits("a batch-norm input", batch*c*p) {
+		return
+	}
 	grid, block := pointwise(batch * c * p)
 	d.launch("bn_apply", grid, block, batch, c, p, x.Ptr, mean.Ptr, invStd.Ptr, gamma.Ptr, beta.Ptr, xhat.Ptr, y.Ptr)
 }
@@ -180,6 +193,9 @@ func (d *Device) BatchNormCoeffs(c int, n float64, train bool, sums Buffer[float
 // BatchNormBackwardData is kernels.BatchNormBackwardData on the device, with
 // k holding k0, k1 and k2 one after the other.
 func (d *Device) BatchNormBackwardData(batch, c, p int, dy, xhat, k, dx F32) {
+	if !d.fits("a batch-norm input", batch*c*p) {
+		return
+	}
 	grid, block := pointwise(batch * c * p)
 	d.launch("bn_backward_data", grid, block, batch, c, p, dy.Ptr, xhat.Ptr, k.Ptr, dx.Ptr)
 }
@@ -213,7 +229,8 @@ func (d *Device) BCEWithLogits(weight float64, logits, labels, grad F32, out Buf
 
 // FeatureLoss is model.FeatureLoss on the device: the loss goes to out[0].
 func (d *Device) FeatureLoss(f, target, grad F32, out Buffer[float64]) {
-	d.launch("feature_loss", [3]int{1, 1, 1}, [3]int{reduceThreads, 1, 1}, f.Len, f.Ptr, target.Ptr, grad.Ptr, out.Ptr)
+	Clear(d, out.Slice(0, 1))
+	d.launch("feature_loss", [3]int{reduceSlices(1, f.Len), 1, 1}, [3]int{reduceThreads, 1, 1}, f.Len, f.Ptr, target.Ptr, grad.Ptr, out.Ptr)
 }
 
 // Adam is kernels.Adam on the device.

@@ -116,6 +116,7 @@ func TestConvolutionsMatchTheDefinition(t *testing.T) {
 		{3, 1, 70, 4, 4, 2, 1, 3},  // the transposed convolutions' 4³ → 8³ geometry
 		{3, 20, 24, 7, 4, 2, 1, 2}, // 32-row tiles both ways
 		{3, 8, 40, 9, 5, 2, 2, 3},  // classes of 27, 18, 12 and 8 taps; many K slices
+		{2, 3, 4, 7, 1, 2, 0, 2},   // stride above the kernel: classes without taps
 	} {
 		t.Run(fmt.Sprintf("%dD_c%d_o%d_n%d_k%d_s%d_p%d_b%d", tc.dim, tc.c, tc.out, tc.n, tc.k, tc.s, tc.p, tc.batch), func(t *testing.T) {
 			s := kernels.NewConvShape(tc.dim, tc.c, tc.n, tc.k, tc.s, tc.p)
@@ -199,10 +200,15 @@ func TestGemmMatchesTheReference(t *testing.T) {
 }
 
 func TestBatchNormMatchesTheCPUKernels(t *testing.T) {
+	for _, sz := range [][3]int{{3, 5, 37}, {4, 3, 3001}} { // one block per channel; several
+		t.Run(fmt.Sprint(sz), func(t *testing.T) { batchNormMatchesTheCPUKernels(t, sz[0], sz[1], sz[2]) })
+	}
+}
+
+func batchNormMatchesTheCPUKernels(t *testing.T, batch, c, p int) {
 	d := cudatest.Device(t)
 	team := kernels.NewTeam(1)
 	rng := rand.New(rand.NewPCG(5, 6))
-	batch, c, p := 3, 5, 37
 	size := batch * c * p
 	x, dy := random(rng, size), random(rng, size)
 	for i := range x {
@@ -335,6 +341,52 @@ func TestAdamMatchesTheCPUKernel(t *testing.T) {
 	within(t, "parameters", download(t, d, gp), toF64(p), nil, 1e-6)
 	within(t, "first moments", download(t, d, gm), toF64(m), nil, 1e-6)
 	within(t, "second moments", download(t, d, gv), toF64(v), nil, 1e-6)
+}
+
+// TestLossesMatchTheirDefinitions checks the BCE and feature losses and their
+// gradients against float64 evaluations of their formulas (model/loss.go).
+func TestLossesMatchTheirDefinitions(t *testing.T) {
+	d := cudatest.Device(t)
+	rng := rand.New(rand.NewPCG(11, 12))
+	out := cuda.Alloc[float64](d, 2)
+	got := make([]float64, 2)
+
+	n := 1001
+	logits, labels := random(rng, n), make([]float32, n)
+	for i := range labels {
+		logits[i] *= 5
+		labels[i] = float32(i % 2)
+	}
+	const weight = 0.5
+	var loss, sig float64
+	grad := make([]float64, n)
+	for i, xf := range logits {
+		x, y := float64(xf), float64(labels[i])
+		s := 1 / (1 + math.Exp(-x))
+		loss += math.Max(x, 0) - x*y + math.Log1p(math.Exp(-math.Abs(x)))
+		sig += s
+		grad[i] = weight * (s - y) / float64(n)
+	}
+	gg := cuda.Alloc[float32](d, n)
+	d.BCEWithLogits(weight, upload(d, logits), upload(d, labels), gg, out)
+	cuda.Download(d, got, out)
+	within(t, "BCE gradient", download(t, d, gg), grad, nil, 1e-6)
+	within(t, "BCE loss and mean sigmoid", toF32(got), []float64{weight * loss / float64(n), sig / float64(n)}, nil, 1e-6)
+
+	n = 50000 // shared out over several blocks
+	f, target := random(rng, n), random(rng, n)
+	loss = 0
+	grad = make([]float64, n)
+	for i := range f {
+		df := float64(f[i]) - float64(target[i])
+		loss += df * df
+		grad[i] = 2 * df / float64(n)
+	}
+	gg = cuda.Alloc[float32](d, n)
+	d.FeatureLoss(upload(d, f), upload(d, target), gg, out)
+	cuda.Download(d, got, out)
+	within(t, "feature-loss gradient", download(t, d, gg), grad, nil, 1e-6)
+	within(t, "feature loss", toF32(got[:1]), []float64{loss / float64(n)}, nil, 1e-6)
 }
 
 func toF64(x []float32) []float64 {

@@ -25,9 +25,10 @@ void __syncthreads();
 
 // All threads run on one OS thread, switching only at barriers: an atomic add
 // is a plain one.
-inline float atomicAdd(float *p, float v)
+template <class T>
+inline T atomicAdd(T *p, T v)
 {
-    float old = *p;
+    T old = *p;
     *p = old + v;
     return old;
 }
