@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cosmogan/cosmogan/kernels/cuda/cudatest"
 	"github.com/cosmogan/cosmogan/parallel"
 )
 
@@ -40,12 +41,16 @@ func TestDataParallelMatchesOneRank(t *testing.T) {
 			}
 			cfg := tinyConfig(t)
 			cfg.Device = device
-			dataParallelMatchesOneRank(t, cfg)
+			tol := 1e-5
+			if device == "cuda" && !cudatest.Exact {
+				tol = 1e-4 // a GPU's atomic adds round differently in every run
+			}
+			dataParallelMatchesOneRank(t, cfg, tol)
 		})
 	}
 }
 
-func dataParallelMatchesOneRank(t *testing.T, cfg Config) {
+func dataParallelMatchesOneRank(t *testing.T, cfg Config, tol float64) {
 	cfg.Train.SyncBatchNorm = true
 	cfg.StatusAddr = ""
 	one, two := t.TempDir(), t.TempDir()
@@ -73,8 +78,8 @@ func dataParallelMatchesOneRank(t *testing.T, cfg Config) {
 				d := float64(pa[j] - pb[j])
 				diff, norm = diff+d*d, norm+float64(pa[j])*float64(pa[j])
 			}
-			if rel := math.Sqrt(diff / norm); !(rel < 1e-5) {
-				t.Errorf("%s %s: 2 ranks differ from 1 rank by %.3g (relative), want < 1e-5", name, a.Nets[i].Name, rel)
+			if rel := math.Sqrt(diff / norm); !(rel < tol) {
+				t.Errorf("%s %s: 2 ranks differ from 1 rank by %.3g (relative), want < %g", name, a.Nets[i].Name, rel, tol)
 			}
 		}
 	}

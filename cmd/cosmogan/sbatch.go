@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cosmogan/cosmogan/daemon"
 	"github.com/cosmogan/cosmogan/slurm"
 )
 
@@ -19,7 +20,7 @@ import (
 var sbatchStdout io.Writer = os.Stdout
 
 func sbatchCmd(fs *flag.FlagSet) func() error {
-	config := fs.String("config", "", "configuration `file` of the run (required; only checked to be readable here)")
+	config := fs.String("config", "", "configuration `file` of the run (required; here only checked to be readable and, for device = \"cuda\", against --gpus-per-task)")
 	runDir := fs.String("run-dir", "", "run `directory` (required); its parent must exist; holds slurm-JOBID.out")
 	nodes := fs.Int("nodes", 1, "`nodes` of the job")
 	tasks := fs.Int("ntasks-per-node", 1, "`tasks` (MPI ranks) per node")
@@ -60,6 +61,11 @@ func sbatchCmd(fs *flag.FlagSet) func() error {
 		// be there, so that a job does not queue for hours to fail at once.
 		if err := readableFile(*config); err != nil {
 			return usageError{fmt.Sprintf("--config %s: %v", *config, err)}
+		}
+		// One mismatch is worth catching before the queue: ranks that train
+		// on GPUs in a job that asks for none.
+		if cfg, err := daemon.LoadConfig(*config); err == nil && cfg.Device == "cuda" && *gpus == 0 {
+			return usageError{fmt.Sprintf("--config %s trains on GPUs (device = \"cuda\") but the job asks for none: add --gpus-per-task 1", *config)}
 		}
 		dir, err := filepath.Abs(*runDir)
 		if err != nil {

@@ -181,3 +181,20 @@ func TestSbatchSubmitCluster(t *testing.T) {
 		t.Errorf("job %s: Requeue=%s NumTasks=%s ExitCode=%s, want 1 2 0:0", id, job["Requeue"], job["NumTasks"], job["ExitCode"])
 	}
 }
+
+// TestSbatchRefusesGPUTrainingWithoutGPUs: a configuration with device =
+// "cuda" in a job without --gpus-per-task would queue only to fail at start.
+func TestSbatchRefusesGPUTrainingWithoutGPUs(t *testing.T) {
+	dir, config := sbatchFixture(t)
+	if err := os.WriteFile(config, []byte("device = \"cuda\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--config", config, "--run-dir", filepath.Join(dir, "run"), "--time", "1:00:00"}
+	status, _, errs := sbatchRun(t, args...)
+	if status != 2 || !strings.Contains(errs, "add --gpus-per-task 1") {
+		t.Errorf("without GPUs: status %d, %q; want 2 and the flag to add", status, errs)
+	}
+	if status, _, errs := sbatchRun(t, append(args, "--gpus-per-task", "1")...); status != 0 {
+		t.Errorf("with --gpus-per-task 1: status %d: %s", status, errs)
+	}
+}
