@@ -117,6 +117,8 @@ func TestConvolutionsMatchTheDefinition(t *testing.T) {
 		{3, 20, 24, 7, 4, 2, 1, 2}, // 32-row tiles both ways
 		{3, 8, 40, 9, 5, 2, 2, 3},  // classes of 27, 18, 12 and 8 taps; many K slices
 		{2, 3, 4, 7, 1, 2, 0, 2},   // stride above the kernel: classes without taps
+		{3, 1, 8, 64, 4, 2, 1, 1},  // Table A.2's first layer at full size (fewer channels)
+		{2, 1, 8, 128, 5, 2, 2, 1}, // Table A.1's first layer at full size (fewer channels)
 	} {
 		t.Run(fmt.Sprintf("%dD_c%d_o%d_n%d_k%d_s%d_p%d_b%d", tc.dim, tc.c, tc.out, tc.n, tc.k, tc.s, tc.p, tc.batch), func(t *testing.T) {
 			s := kernels.NewConvShape(tc.dim, tc.c, tc.n, tc.k, tc.s, tc.p)
