@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The GPU checks, for a machine with an NVIDIA GPU (compute capability ≥ 8.0),
-# its driver, Go and Debian's nvidia-cuda-toolkit. CI has no GPU: there the
-# same tests run on the emulator (go test ./...) and the GPU test binaries are
-# only compiled.
+# The GPU checks, for a machine with an NVIDIA GPU (compute capability ≥ 8.0)
+# and its driver. CI has no GPU: there the same tests run on the emulator
+# (go test ./...) and the GPU test binaries are only compiled.
 #
-#   scripts/test-gpu.sh [OUT_DIR]
+#   scripts/test-gpu.sh [OUT_DIR]                  # builds with Go and nvcc here
+#   scripts/test-gpu.sh --prebuilt DIR [OUT_DIR]   # binaries from scripts/build-gpu-tests.sh
 #
-# 1. every kernel against the CPU kernels on random inputs with odd sizes
-#    (tolerances in kernels/cuda/ops_test.go);
+# 1. every kernel against the CPU kernels or their definitions on random
+#    inputs, odd sizes included (tolerances in kernels/cuda/ops_test.go);
 # 2. one GAN step's gradients, then 20 GAN and 20 AE steps on the GPU against
 #    the same steps on the CPU (model/device_test.go);
 # 3. the daemon: a GPU run, interrupted and resumed, against the CPU run, and
@@ -17,18 +17,31 @@
 # Everything it prints is also written to OUT_DIR (default gpu-results/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-gpu-results}
-mkdir -p "$out"
+root=$PWD
+bin=
+if [ "${1:-}" = --prebuilt ]; then
+	bin=$(cd "$2" && pwd)
+	shift 2
+	for f in "$bin"/*.gz; do [ -e "$f" ] && gunzip -f "$f"; done
+	chmod +x "$bin"/*
+fi
+out=$(mkdir -p "${1:-gpu-results}" && cd "${1:-gpu-results}" && pwd)
 exec > >(tee "$out/test-gpu.log") 2>&1
 
 date -u
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || true
-go version
-go test -count=1 -tags cuda -v ./kernels/cuda
-go test -count=1 -tags cuda -v -run 'Device' ./model
-go test -count=1 -tags cuda -v -run 'GPURun|DataParallelMatchesOneRank|BenchKernels' ./daemon 2>&1 | grep -v '^{'
-go build -tags cuda -o "$out/cosmogan-cuda" ./cmd/cosmogan
-"$out/cosmogan-cuda" bench kernels --dim 3 --batch 16 --steps 5 | tee "$out/kernels-3d.txt"
-"$out/cosmogan-cuda" bench kernels --dim 3 --batch 16 --steps 5 --json >"$out/kernels-3d.jsonl"
-"$out/cosmogan-cuda" bench step --dim 3 --batch 100 --steps 5 --device cuda --json | tee "$out/step-3d.json"
-"$out/cosmogan-cuda" bench step --dim 2 --batch 50 --steps 5 --device cuda --json | tee "$out/step-2d.json"
+if [ -z "$bin" ]; then
+	go version
+	bin=$out/bin
+	mkdir -p "$bin"
+	go test -tags cuda -c -o "$bin/" ./kernels/cuda ./model ./daemon
+	go build -tags cuda -o "$bin/cosmogan-cuda" ./cmd/cosmogan
+fi
+# A test binary runs in its package's folder, where its tests find their files.
+(cd kernels/cuda && "$bin/cuda.test" -test.count=1 -test.v)
+(cd model && "$bin/model.test" -test.count=1 -test.v -test.run Device)
+(cd daemon && "$bin/daemon.test" -test.count=1 -test.v -test.run 'GPURun|DataParallelMatchesOneRank|BenchKernels' | grep -v '^{')
+cd "$root"
+"$bin/cosmogan-cuda" bench kernels --dim 3 --batch 16 --steps 5 | tee "$out/kernels-3d.txt"
+"$bin/cosmogan-cuda" bench step --dim 3 --batch 100 --steps 5 --device cuda --json | tee "$out/step-3d.json"
+"$bin/cosmogan-cuda" bench step --dim 2 --batch 50 --steps 5 --device cuda --json | tee "$out/step-2d.json"
