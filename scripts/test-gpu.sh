@@ -28,6 +28,10 @@ fi
 out=$(mkdir -p "${1:-gpu-results}" && cd "${1:-gpu-results}" && pwd)
 exec > >(tee "$out/test-gpu.log") 2>&1
 
+# Some images keep the driver's libraries outside the loader's cache.
+ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1' ||
+	export LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/nvidia/lib:/usr/lib/x86_64-linux-gnu/nvidia/current${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
 date -u
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || true
 if [ -z "$bin" ]; then
