@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/kernels/cuda/cudatest"
 )
 
 // trainTiny runs steps GAN steps then steps AE steps on fixed random data and
@@ -225,6 +226,12 @@ func drawAll(b *GANBatch, noise float64, rng *rand.Rand) {
 // gradients are not finite, so its update is skipped and its parameters stay
 // as they were; G's update (through a finite D) goes ahead.
 func TestNonFiniteGradientsSkipTheUpdate(t *testing.T) {
+	for _, device := range []bool{false, true} {
+		t.Run(map[bool]string{false: "cpu", true: "device"}[device], func(t *testing.T) { nonFiniteGradientsSkipTheUpdate(t, device) })
+	}
+}
+
+func nonFiniteGradientsSkipTheUpdate(t *testing.T, device bool) {
 	team := kernels.NewTeam(1)
 	defer team.Close()
 	ctx := NewCtx(team)
@@ -234,12 +241,26 @@ func TestNonFiniteGradientsSkipTheUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	step := func(b *GANBatch) (StepStats, error) { return gan.Step(ctx, b) }
+	if device {
+		dg, err := NewDeviceGAN(cudatest.Device(t), gan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step = func(b *GANBatch) (StepStats, error) {
+			st, err := dg.Step(b)
+			if err == nil {
+				err = dg.Pull()
+			}
+			return st, err
+		}
+	}
 	b := NewGANBatch(arch, 4)
 	randomize(rng, b.Real, 0, 0.5)
 	drawAll(b, 0, rng)
 	b.Real[7] = float32(math.NaN())
 	d0, g0 := append([]float32(nil), gan.D.Params...), append([]float32(nil), gan.G.Params...)
-	st, err := gan.Step(ctx, b)
+	st, err := step(b)
 	if err != nil {
 		t.Fatal(err)
 	}
