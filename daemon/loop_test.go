@@ -75,3 +75,48 @@ func TestRepeatedRollbacksGiveUp(t *testing.T) {
 		t.Fatalf("error %v, want the stage to give up after 2 rollbacks", err)
 	}
 }
+
+// fakeDevice is a mirror whose "device" copy is one number, the first
+// parameter of the network, and which records the loop's calls.
+type fakeDevice struct {
+	host   *model.Net
+	value  float32
+	events []string
+}
+
+func (f *fakeDevice) Pull() error      { f.host.Params[0] = f.value; f.events = append(f.events, "pull"); return nil }
+func (f *fakeDevice) Push() error      { f.value = f.host.Params[0]; f.events = append(f.events, "push"); return nil }
+func (f *fakeDevice) PullState() error { f.events = append(f.events, "pull-state"); return nil }
+func (f *fakeDevice) PushState() error { f.events = append(f.events, "push-state"); return nil }
+
+// TestDeviceCopyIsPulledAndPushed drives the loop with a device whose steps
+// change only the device copy: the loop must push the host networks at the
+// start and after a rollback, and pull them before it checksums, checkpoints
+// or ends, once per step at most; the rollback must bring the device back to
+// the checkpoint. The real device is tested in TestGPURunMatchesCPURun.
+func TestDeviceCopyIsPulledAndPushed(t *testing.T) {
+	r, nets := loopRunner(t)
+	dev := &fakeDevice{host: nets[0].net}
+	st := &stageRun{name: stageGAN, steps: 12, batch: 1, checkpointEvery: 5, logEvery: 100, evalEvery: 100, nets: nets,
+		values: []string{"loss"}, device: dev,
+		step: func(s, rollbacks int) ([]float64, bool, error) {
+			dev.value++ // a visible update, on the device only
+			return []float64{1}, s >= 6 && s < 9 && rollbacks == 0, nil
+		}}
+	start := nets[0].net.Params[0]
+	p, err := r.runStage(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// checksum_every = 5 in configs/tiny.toml: checksums and checkpoints at 5
+	// and 10, skipped steps 7, 8, 9, the rollback to 5, the end at 12.
+	want := []string{"push", "pull", "push", "pull", "pull"}
+	if !slices.Equal(dev.events, want) {
+		t.Errorf("device calls %v, want %v", dev.events, want)
+	}
+	// 5 steps, 4 more before the rollback (whose updates it undoes), 7 after.
+	if p.Rollbacks != 1 || nets[0].net.Params[0] != start+12 || dev.value != start+12 {
+		t.Errorf("after %d rollbacks the host holds %g and the device %g, want 1 rollback and %g on both",
+			p.Rollbacks, nets[0].net.Params[0], dev.value, start+12)
+	}
+}
