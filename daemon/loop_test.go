@@ -84,8 +84,16 @@ type fakeDevice struct {
 	events []string
 }
 
-func (f *fakeDevice) Pull() error      { f.host.Params[0] = f.value; f.events = append(f.events, "pull"); return nil }
-func (f *fakeDevice) Push() error      { f.value = f.host.Params[0]; f.events = append(f.events, "push"); return nil }
+func (f *fakeDevice) Pull() error {
+	f.host.Params[0] = f.value
+	f.events = append(f.events, "pull")
+	return nil
+}
+func (f *fakeDevice) Push() error {
+	f.value = f.host.Params[0]
+	f.events = append(f.events, "push")
+	return nil
+}
 func (f *fakeDevice) PullState() error { f.events = append(f.events, "pull-state"); return nil }
 func (f *fakeDevice) PushState() error { f.events = append(f.events, "push-state"); return nil }
 
