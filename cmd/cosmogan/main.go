@@ -156,9 +156,9 @@ func generateCmd(fs *flag.FlagSet) func() error {
 }
 
 func benchCmd(fs *flag.FlagSet) func() error {
-	dim := fs.Int("dim", 2, "step, layers: 2 (Table A.1, 128² images) or 3 (Table A.2, 64³ cubes)")
-	batch := fs.Int("batch", 0, "step, layers: batch `size` (default 50 in 2D, 4 in 3D)")
-	steps := fs.Int("steps", 5, "timed `steps` (layers, gemm: timed calls) after one warm-up")
+	dim := fs.Int("dim", 2, "step, kernels, layers: 2 (Table A.1, 128² images) or 3 (Table A.2, 64³ cubes)")
+	batch := fs.Int("batch", 0, "step, kernels, layers: batch `size` (default 50 in 2D, 4 in 3D)")
+	steps := fs.Int("steps", 5, "timed `steps` (kernels, layers, gemm: timed calls) after one warm-up")
 	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores); gemm: 1 and this many; scaling: threads of the configuration unless set")
 	asJSON := fs.Bool("json", false, "print JSON lines")
 	device := fs.String("device", "cpu", "step: cpu, or cuda for the first GPU (needs a build with -tags cuda)")
