@@ -180,3 +180,43 @@ func compareTrained(t *testing.T, name string, got, want, start []float32) {
 		t.Logf("%s: device vs CPU difference %.2g of the training displacement", name, r)
 	}
 }
+
+// TestDeviceStepAllocatesNothingOnceWarm: like the CPU step, a warm GAN+AE
+// step on the device allocates no Go memory (launch arguments, loss values
+// and gradients reuse their buffers).
+func TestDeviceStepAllocatesNothingOnceWarm(t *testing.T) {
+	arch := tinyArchs()[1]
+	rng := rand.New(rand.NewPCG(1, 1))
+	gan, err := NewGAN(arch, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := cudatest.Device(t)
+	dg, err := NewDeviceGAN(dev, gan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ae, err := NewAE(arch, gan.G, gan.D, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	da, err := NewDeviceAE(dev, ae)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewGANBatch(arch, 2)
+	randomize(rng, b.Real, 0, 0.5)
+	step := func() {
+		drawAll(b, 0.1, rng)
+		if _, err := dg.Step(b); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := da.Step(b.Real, b.N); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	if n := testing.AllocsPerRun(3, step); n != 0 {
+		t.Errorf("a warm GAN+AE step on the device allocates %.0f times, want 0", n)
+	}
+}

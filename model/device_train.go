@@ -41,11 +41,10 @@ func deviceUpdate(dev *cuda.Device, s Sync, n *DeviceNet, opt deviceOpt) (skippe
 	return false, dev.Err()
 }
 
-// scalars downloads the first n loss values of out.
-func scalars(dev *cuda.Device, out cuda.Buffer[float64], n int) ([]float64, error) {
-	v := make([]float64, n)
-	cuda.Download(dev, v, out.Slice(0, n))
-	return v, dev.Synchronize()
+// scalars downloads the first len(dst) loss values of out into dst.
+func scalars(dev *cuda.Device, out cuda.Buffer[float64], dst []float64) error {
+	cuda.Download(dev, dst, out.Slice(0, len(dst)))
+	return dev.Synchronize()
 }
 
 // DeviceGAN trains a GAN on a GPU: the same step as GAN.Step, with G, D and
@@ -60,7 +59,11 @@ type DeviceGAN struct {
 	optG, optD deviceOpt
 
 	real, z, realLabels, fakeLabels, ones, dLogits cuda.F32
-	out                                            cuda.Buffer[float64]
+	// out holds each BCE's loss and mean σ: D on real, D on fake, the G loss;
+	// losses is its host copy, read once per step (a slice of its own: cgo
+	// refuses a pointer into a struct that holds Go pointers).
+	out    cuda.Buffer[float64]
+	losses []float64
 }
 
 // NewDeviceGAN uploads m's networks and optimizer state to dev.
@@ -74,7 +77,7 @@ func NewDeviceGAN(dev *cuda.Device, m *GAN) (*DeviceGAN, error) {
 		return nil, err
 	}
 	dg := &DeviceGAN{Host: m, dev: dev, G: g, D: d, optG: newDeviceOpt(dev, m.OptG), optD: newDeviceOpt(dev, m.OptD),
-		out: cuda.Alloc[float64](dev, 2)}
+		out: cuda.Alloc[float64](dev, 6), losses: make([]float64, 6)}
 	return dg, dev.Err()
 }
 
@@ -100,35 +103,29 @@ func (m *DeviceGAN) Step(b *GANBatch) (StepStats, error) {
 		cuda.Upload(dev, grow(dev, &m.ones, n), ones)
 	}
 
+	// The losses are read at the end, so that the step waits for the device
+	// only where the gradients go to the host anyway.
 	var st StepStats
+	var err error
 	fake := m.G.Forward(z, n, true)
 	m.D.ZeroGrads()
-	dev.BCEWithLogits(0.5, m.D.Forward(real, n, true), realLabels, dl, m.out)
-	r, err := scalars(dev, m.out, 2)
-	if err != nil {
-		return st, err
-	}
+	dev.BCEWithLogits(0.5, m.D.Forward(real, n, true), realLabels, dl, m.out.Slice(0, 2))
 	m.D.Backward(dl, true, false)
-	dev.BCEWithLogits(0.5, m.D.Forward(fake, n, true), fakeLabels, dl, m.out)
-	f, err := scalars(dev, m.out, 2)
-	if err != nil {
-		return st, err
-	}
+	dev.BCEWithLogits(0.5, m.D.Forward(fake, n, true), fakeLabels, dl, m.out.Slice(2, 4))
 	m.D.Backward(dl, true, false)
-	st.LossD, st.DReal, st.DFake = r[0]+f[0], r[1], f[1]
 	if st.SkipD, err = deviceUpdate(dev, m.Host.Sync, m.D, m.optD); err != nil {
 		return st, err
 	}
 
 	m.G.ZeroGrads()
-	dev.BCEWithLogits(1, m.D.Forward(fake, n, true), m.ones.Slice(0, n), dl, m.out)
-	g, err := scalars(dev, m.out, 1)
-	if err != nil {
+	dev.BCEWithLogits(1, m.D.Forward(fake, n, true), m.ones.Slice(0, n), dl, m.out.Slice(4, 6))
+	m.G.Backward(m.D.Backward(dl, false, true), true, false)
+	if st.SkipG, err = deviceUpdate(dev, m.Host.Sync, m.G, m.optG); err != nil {
 		return st, err
 	}
-	st.LossG = g[0]
-	m.G.Backward(m.D.Backward(dl, false, true), true, false)
-	st.SkipG, err = deviceUpdate(dev, m.Host.Sync, m.G, m.optG)
+	l := m.losses
+	err = scalars(dev, m.out, l)
+	st.LossD, st.DReal, st.DFake, st.LossG = l[0]+l[2], l[1], l[3], l[4]
 	return st, err
 }
 
@@ -181,12 +178,13 @@ type DeviceAE struct {
 	opt      deviceOpt
 
 	x, target, dFeat cuda.F32
-	out              cuda.Buffer[float64]
+	out              cuda.Buffer[float64] // the feature loss
+	lossHost         []float64            // its host copy
 }
 
 // NewDeviceAE uploads a's networks and E's optimizer state to dev.
 func NewDeviceAE(dev *cuda.Device, a *AE) (*DeviceAE, error) {
-	d := &DeviceAE{Host: a, dev: dev, opt: newDeviceOpt(dev, a.OptE), out: cuda.Alloc[float64](dev, 1)}
+	d := &DeviceAE{Host: a, dev: dev, opt: newDeviceOpt(dev, a.OptE), out: cuda.Alloc[float64](dev, 1), lossHost: make([]float64, 1)}
 	var err error
 	for _, p := range []struct {
 		dst **DeviceNet
@@ -203,12 +201,12 @@ func NewDeviceAE(dev *cuda.Device, a *AE) (*DeviceAE, error) {
 func (a *DeviceAE) Step(x []float32, batch int) (loss float64, skipped bool, err error) {
 	a.E.ZeroGrads()
 	dFeat := a.forward(x, batch, true)
-	if loss, err = a.loss(); err != nil {
-		return 0, false, err
-	}
 	dz := a.G.Backward(a.TD.Backward(dFeat, false, true), false, true)
 	a.E.Backward(dz, true, false)
-	skipped, err = deviceUpdate(a.dev, a.Host.Sync, a.E, a.opt)
+	if skipped, err = deviceUpdate(a.dev, a.Host.Sync, a.E, a.opt); err != nil {
+		return 0, skipped, err
+	}
+	loss, err = a.loss()
 	return loss, skipped, err
 }
 
@@ -241,11 +239,8 @@ func (a *DeviceAE) forward(x []float32, batch int, train bool) cuda.F32 {
 }
 
 func (a *DeviceAE) loss() (float64, error) {
-	v, err := scalars(a.dev, a.out, 1)
-	if err != nil {
-		return 0, err
-	}
-	return v[0], nil
+	err := scalars(a.dev, a.out, a.lossHost)
+	return a.lossHost[0], err
 }
 
 // Pull copies E's device weights, state and optimizer moments into the host AE.

@@ -30,6 +30,9 @@ type gpu struct {
 	ctx  cu.CUContext
 	mod  cu.Module
 	fns  map[string]cu.Function
+	// params points at each argument word of a launch; cu copies the words
+	// into C memory, so the slice is reused.
+	params []unsafe.Pointer
 }
 
 // Open returns a Device on the GPU localID modulo the number of visible
@@ -133,11 +136,11 @@ func (g *gpu) Launch(kernel string, grid, block [3]int, args []uint64) error {
 		}
 		g.fns[kernel] = fn
 	}
-	params := make([]unsafe.Pointer, len(args))
+	g.params = g.params[:0]
 	for i := range args {
-		params[i] = unsafe.Pointer(&args[i])
+		g.params = append(g.params, unsafe.Pointer(&args[i]))
 	}
-	return fn.Launch(grid[0], grid[1], grid[2], block[0], block[1], block[2], 0, cu.NoStream, params)
+	return fn.Launch(grid[0], grid[1], grid[2], block[0], block[1], block[2], 0, cu.NoStream, g.params)
 }
 
 func (g *gpu) Synchronize() error {

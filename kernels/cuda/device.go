@@ -3,7 +3,6 @@ package cuda
 import (
 	"errors"
 	"fmt"
-	"math"
 	"unsafe"
 )
 
@@ -50,6 +49,9 @@ func (b Buffer[T]) Slice(lo, hi int) Buffer[T] {
 	return Buffer[T]{Ptr: b.Ptr + Ptr(lo)*Ptr(unsafe.Sizeof(zero)), Len: hi - lo}
 }
 
+// arg is the buffer as a kernel argument.
+func (b Buffer[T]) arg() uint64 { return uint64(b.Ptr) }
+
 func (b Buffer[T]) bytes() int64 {
 	var zero T
 	return int64(b.Len) * int64(unsafe.Sizeof(zero))
@@ -62,6 +64,7 @@ type Device struct {
 	drv    Driver
 	err    error
 	allocs []Ptr
+	words  []uint64 // launch arguments, reused
 }
 
 // NewDevice returns a Device running on drv.
@@ -184,25 +187,13 @@ func Copy[T Elem](d *Device, dst, src Buffer[T]) {
 	d.fail(d.drv.CopyOnDevice(dst.Ptr, src.Ptr, src.bytes()))
 }
 
-// launch runs a kernel; args are device pointers (Ptr), int and float64.
-func (d *Device) launch(kernel string, grid, block [3]int, args ...any) {
+// launch runs a kernel on its argument words (iarg, farg, flag, Buffer.arg).
+func (d *Device) launch(kernel string, grid, block [3]int, args ...uint64) {
 	if d.err != nil {
 		return
 	}
-	words := make([]uint64, len(args))
-	for i, a := range args {
-		switch v := a.(type) {
-		case Ptr:
-			words[i] = uint64(v)
-		case int:
-			words[i] = uint64(int64(v))
-		case float64:
-			words[i] = math.Float64bits(v)
-		default:
-			panic(fmt.Sprintf("cuda: kernel %s argument %d has type %T", kernel, i, a))
-		}
-	}
-	if err := d.drv.Launch(kernel, grid, block, words); err != nil {
+	d.words = append(d.words[:0], args...) // args stay on the caller's stack
+	if err := d.drv.Launch(kernel, grid, block, d.words); err != nil {
 		d.fail(fmt.Errorf("launching %s on %v×%v: %w", kernel, grid, block, err))
 	}
 }

@@ -70,7 +70,7 @@ func (d *Device) Gemm(transA, transB bool, m, n, k int, a, b F32, accumulate boo
 		return
 	}
 	bm, grid := tileFor(m, n, 1)
-	d.launch("gemm", grid, tileBlock, bm, m, n, k, a.Ptr, sam, sak, b.Ptr, sbk, sbn, c.Ptr, n, acc, bias.Ptr)
+	d.launch("gemm", grid, tileBlock, iarg(bm), iarg(m), iarg(n), iarg(k), a.arg(), iarg(sam), iarg(sak), b.arg(), iarg(sbk), iarg(sbn), c.arg(), iarg(n), iarg(acc), bias.arg())
 }
 
 // Conv is a convolution's geometry on the device: the image side of
@@ -108,7 +108,7 @@ func (d *Device) ConvForward(c *Conv, batch int, w, x, bias, y F32) {
 		return
 	}
 	bm, grid := tileFor(c.Out, batch*c.Shape.ColVolume(), 1)
-	d.launch("conv_fwd", grid, tileBlock, bm, c.geom.Ptr, batch, w.Ptr, x.Ptr, bias.Ptr, y.Ptr)
+	d.launch("conv_fwd", grid, tileBlock, iarg(bm), c.geom.arg(), iarg(batch), w.arg(), x.arg(), bias.arg(), y.arg())
 }
 
 // ConvBackwardData computes dx (batch, C, image) from dy (batch, Out, cols),
@@ -126,7 +126,7 @@ func (d *Device) ConvBackwardData(c *Conv, batch int, w, dy, bias, dx F32) {
 		largest *= ceilDiv(c.Shape.Image[a], c.Shape.Stride[a])
 	}
 	bm, grid := tileFor(c.Shape.C, batch*largest, classes)
-	d.launch("conv_bwd_data", grid, tileBlock, bm, c.geom.Ptr, batch, w.Ptr, dy.Ptr, bias.Ptr, dx.Ptr)
+	d.launch("conv_bwd_data", grid, tileBlock, iarg(bm), c.geom.arg(), iarg(batch), w.arg(), dy.arg(), bias.arg(), dx.arg())
 }
 
 // ConvBackwardFilter adds to dw (Out, C, taps) the weight gradient of dy
@@ -141,7 +141,7 @@ func (d *Device) ConvBackwardFilter(c *Conv, batch int, dy, x, dw F32) {
 	split := max(1, min(ceilDiv(1024, grid[0]*grid[1]), ceilDiv(k, 8*tileK)))
 	chunk := ceilDiv(ceilDiv(k, split), tileK) * tileK
 	bm, grid := tileFor(m, n, ceilDiv(k, chunk))
-	d.launch("conv_bwd_filter", grid, tileBlock, bm, c.geom.Ptr, batch, dy.Ptr, x.Ptr, dw.Ptr, chunk)
+	d.launch("conv_bwd_filter", grid, tileBlock, iarg(bm), c.geom.arg(), iarg(batch), dy.arg(), x.arg(), dw.arg(), iarg(chunk))
 }
 
 // ChannelMoments writes sums[ch] = Σa and sums[c+ch] = Σa·b over the batch
@@ -151,7 +151,7 @@ func (d *Device) ChannelMoments(batch, c, p int, a, b F32, sums Buffer[float64])
 		return
 	}
 	Clear(d, sums.Slice(0, 2*c))
-	d.launch("channel_moments", [3]int{c, reduceSlices(c, batch*p), 1}, [3]int{reduceThreads, 1, 1}, batch, c, p, a.Ptr, b.Ptr, sums.Ptr)
+	d.launch("channel_moments", [3]int{c, reduceSlices(c, batch*p), 1}, [3]int{reduceThreads, 1, 1}, iarg(batch), iarg(c), iarg(p), a.arg(), b.arg(), sums.arg())
 }
 
 // reduceSlices is how many blocks share out each of rows sums of n values:
@@ -163,7 +163,7 @@ func reduceSlices(rows, n int) int {
 // AddSums adds float32(sums[i]) to dst[i].
 func (d *Device) AddSums(sums Buffer[float64], dst F32) {
 	grid, block := pointwise(dst.Len)
-	d.launch("add_sums", grid, block, dst.Len, sums.Ptr, dst.Ptr)
+	d.launch("add_sums", grid, block, iarg(dst.Len), sums.arg(), dst.arg())
 }
 
 // BatchNormStats turns the channel sums over n values into each channel's
@@ -171,7 +171,7 @@ func (d *Device) AddSums(sums Buffer[float64], dst F32) {
 // the running statistics (!train). momentum and eps as in PyTorch.
 func (d *Device) BatchNormStats(c int, n float64, train bool, momentum, eps float64, sums Buffer[float64], mean, invStd, runMean, runVar F32) {
 	grid, block := pointwise(c)
-	d.launch("bn_stats", grid, block, c, n, flag(train), momentum, eps, sums.Ptr, mean.Ptr, invStd.Ptr, runMean.Ptr, runVar.Ptr)
+	d.launch("bn_stats", grid, block, iarg(c), farg(n), flag(train), farg(momentum), farg(eps), sums.arg(), mean.arg(), invStd.arg(), runMean.arg(), runVar.arg())
 }
 
 // BatchNormApply is kernels.BatchNormApply on the device.
@@ -180,14 +180,14 @@ func (d *Device) BatchNormApply(batch, c, p int, x, mean, invStd, gamma, beta, x
 		return
 	}
 	grid, block := pointwise(batch * c * p)
-	d.launch("bn_apply", grid, block, batch, c, p, x.Ptr, mean.Ptr, invStd.Ptr, gamma.Ptr, beta.Ptr, xhat.Ptr, y.Ptr)
+	d.launch("bn_apply", grid, block, iarg(batch), iarg(c), iarg(p), x.arg(), mean.arg(), invStd.arg(), gamma.arg(), beta.arg(), xhat.arg(), y.arg())
 }
 
 // BatchNormCoeffs writes the 3c coefficients (k0, k1, k2) of
 // BatchNormBackwardData from the gradient sums over n values.
 func (d *Device) BatchNormCoeffs(c int, n float64, train bool, sums Buffer[float64], gamma, invStd, k F32) {
 	grid, block := pointwise(c)
-	d.launch("bn_coeffs", grid, block, c, n, flag(train), sums.Ptr, gamma.Ptr, invStd.Ptr, k.Ptr)
+	d.launch("bn_coeffs", grid, block, iarg(c), farg(n), flag(train), sums.arg(), gamma.arg(), invStd.arg(), k.arg())
 }
 
 // BatchNormBackwardData is kernels.BatchNormBackwardData on the device, with
@@ -197,7 +197,7 @@ func (d *Device) BatchNormBackwardData(batch, c, p int, dy, xhat, k, dx F32) {
 		return
 	}
 	grid, block := pointwise(batch * c * p)
-	d.launch("bn_backward_data", grid, block, batch, c, p, dy.Ptr, xhat.Ptr, k.Ptr, dx.Ptr)
+	d.launch("bn_backward_data", grid, block, iarg(batch), iarg(c), iarg(p), dy.arg(), xhat.arg(), k.arg(), dx.arg())
 }
 
 // Activation kinds of the act kernels.
@@ -212,25 +212,25 @@ const (
 // Activate computes y = f(x); slope is LeakyReLU's negative slope.
 func (d *Device) Activate(kind Activation, slope float64, x, y F32) {
 	grid, block := pointwise(x.Len)
-	d.launch("act_fwd", grid, block, x.Len, int(kind), slope, x.Ptr, y.Ptr)
+	d.launch("act_fwd", grid, block, iarg(x.Len), iarg(int(kind)), farg(slope), x.arg(), y.arg())
 }
 
 // ActivateBackward computes dx from dy and the saved output y.
 func (d *Device) ActivateBackward(kind Activation, slope float64, y, dy, dx F32) {
 	grid, block := pointwise(y.Len)
-	d.launch("act_bwd", grid, block, y.Len, int(kind), slope, y.Ptr, dy.Ptr, dx.Ptr)
+	d.launch("act_bwd", grid, block, iarg(y.Len), iarg(int(kind)), farg(slope), y.arg(), dy.arg(), dx.arg())
 }
 
 // BCEWithLogits is model.BCEWithLogits on the device: it writes the gradient
 // into grad, and the loss and the mean sigmoid into out[0] and out[1].
 func (d *Device) BCEWithLogits(weight float64, logits, labels, grad F32, out Buffer[float64]) {
-	d.launch("bce_logits", [3]int{1, 1, 1}, [3]int{reduceThreads, 1, 1}, logits.Len, weight, logits.Ptr, labels.Ptr, grad.Ptr, out.Ptr)
+	d.launch("bce_logits", [3]int{1, 1, 1}, [3]int{reduceThreads, 1, 1}, iarg(logits.Len), farg(weight), logits.arg(), labels.arg(), grad.arg(), out.arg())
 }
 
 // FeatureLoss is model.FeatureLoss on the device: the loss goes to out[0].
 func (d *Device) FeatureLoss(f, target, grad F32, out Buffer[float64]) {
 	Clear(d, out.Slice(0, 1))
-	d.launch("feature_loss", [3]int{reduceSlices(1, f.Len), 1, 1}, [3]int{reduceThreads, 1, 1}, f.Len, f.Ptr, target.Ptr, grad.Ptr, out.Ptr)
+	d.launch("feature_loss", [3]int{reduceSlices(1, f.Len), 1, 1}, [3]int{reduceThreads, 1, 1}, iarg(f.Len), f.arg(), target.arg(), grad.arg(), out.arg())
 }
 
 // Adam is kernels.Adam on the device.
@@ -238,11 +238,15 @@ func (d *Device) Adam(params, grads, m, v F32, lr, beta1, beta2, eps float32, st
 	c1 := float32(1 - math.Pow(float64(beta1), float64(step)))
 	c2 := float32(1 - math.Pow(float64(beta2), float64(step)))
 	grid, block := pointwise(params.Len)
-	d.launch("adam", grid, block, params.Len, params.Ptr, grads.Ptr, m.Ptr, v.Ptr,
-		float64(lr), float64(beta1), float64(beta2), float64(eps), float64(c1), float64(c2))
+	d.launch("adam", grid, block, iarg(params.Len), params.arg(), grads.arg(), m.arg(), v.arg(),
+		farg(float64(lr)), farg(float64(beta1)), farg(float64(beta2)), farg(float64(eps)), farg(float64(c1)), farg(float64(c2)))
 }
 
-func flag(b bool) int {
+// Kernel arguments are 8-byte words (see Driver): buffers give theirs with
+// arg, numbers go through iarg and farg, booleans through flag.
+func iarg(n int) uint64     { return uint64(int64(n)) }
+func farg(x float64) uint64 { return math.Float64bits(x) }
+func flag(b bool) uint64 {
 	if b {
 		return 1
 	}

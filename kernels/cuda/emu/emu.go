@@ -80,26 +80,31 @@ func (Driver) Zero(dst cuda.Ptr, bytes int64) error {
 	return nil
 }
 
+// launchArgs holds what one launch passes to C; launchMu guards it (and the
+// emulator's own globals), and being package-level it costs no allocation.
+var launchArgs struct {
+	grid, block [3]C.uint
+	msg         [256]C.char
+}
+
 func (Driver) Launch(kernel string, grid, block [3]int, args []uint64) error {
 	launchMu.Lock()
 	defer launchMu.Unlock()
-	name := C.CString(kernel)
-	defer C.free(unsafe.Pointer(name))
-	var g, b [3]C.uint
+	a := &launchArgs
 	for i := range 3 {
 		if grid[i] < 1 || block[i] < 1 {
 			return fmt.Errorf("emu: kernel %s: grid %v, block %v: every extent must be ≥ 1", kernel, grid, block)
 		}
-		g[i], b[i] = C.uint(grid[i]), C.uint(block[i])
+		a.grid[i], a.block[i] = C.uint(grid[i]), C.uint(block[i])
 	}
-	// The argument words go through C memory: cgo forbids passing Go memory
-	// that the callee keeps, and the fibers read the words during the launch.
-	words := (*C.uint64_t)(C.malloc(C.size_t(8 * max(len(args), 1))))
-	defer C.free(unsafe.Pointer(words))
-	copy(unsafe.Slice((*uint64)(unsafe.Pointer(words)), len(args)), args)
-	var msg [256]C.char
-	if C.emu_launch(name, &g[0], &b[0], words, C.int(len(args)), &msg[0], C.int(len(msg))) != 0 {
-		return errors.New("emu: " + C.GoString(&msg[0]))
+	name := C.CString(kernel)
+	defer C.free(unsafe.Pointer(name))
+	var words *C.uint64_t // C reads the words only during the call
+	if len(args) > 0 {
+		words = (*C.uint64_t)(unsafe.Pointer(&args[0]))
+	}
+	if C.emu_launch(name, &a.grid[0], &a.block[0], words, C.int(len(args)), &a.msg[0], C.int(len(a.msg))) != 0 {
+		return errors.New("emu: " + C.GoString(&a.msg[0]))
 	}
 	return nil
 }
