@@ -30,11 +30,9 @@ type StepBench struct {
 // counts the PyTorch peer the same way. With device "cuda" the steps run on
 // the first GPU (model.DeviceGAN), the batch uploaded each step as in training.
 func BenchStep(dim, batch, steps, threads int, device string) (StepBench, error) {
-	arch := model.Paper2D()
-	if dim == 3 {
-		arch = model.Paper3D()
-	} else if dim != 2 {
-		return StepBench{}, configErrorf("--dim %d: want 2 or 3", dim)
+	arch, err := paperArch(dim)
+	if err != nil {
+		return StepBench{}, err
 	}
 	if batch < 1 || steps < 1 {
 		return StepBench{}, configErrorf("--batch %d, --steps %d: want both ≥ 1", batch, steps)
@@ -83,4 +81,15 @@ func BenchStep(dim, batch, steps, threads int, device string) (StepBench, error)
 	res.StepSeconds, res.SamplesPerS, res.GFLOPS = median, float64(batch)/median, flops/median/1e9
 	res.FlopsPerStep, res.FlopsG, res.FlopsD = flops, fg, fd
 	return res, nil
+}
+
+// paperArch is the paper's network for --dim: Table A.1 (2) or A.2 (3).
+func paperArch(dim int) (model.Arch, error) {
+	switch dim {
+	case 2:
+		return model.Paper2D(), nil
+	case 3:
+		return model.Paper3D(), nil
+	}
+	return model.Arch{}, configErrorf("--dim %d: want 2 or 3", dim)
 }

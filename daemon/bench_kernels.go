@@ -40,11 +40,9 @@ type KernelsBench struct {
 // reads them against peakTFLOPS. Every kernel does the convolution's
 // 2·multiply-adds FLOPs.
 func BenchKernels(dim, batch, reps int, peakTFLOPS float64) (KernelsBench, error) {
-	arch := model.Paper2D()
-	if dim == 3 {
-		arch = model.Paper3D()
-	} else if dim != 2 {
-		return KernelsBench{}, configErrorf("--dim %d: want 2 or 3", dim)
+	arch, err := paperArch(dim)
+	if err != nil {
+		return KernelsBench{}, err
 	}
 	if batch < 1 || reps < 1 || peakTFLOPS <= 0 {
 		return KernelsBench{}, configErrorf("--batch %d, --steps %d, --peak-tflops %g: want all > 0", batch, reps, peakTFLOPS)

@@ -39,11 +39,9 @@ type LayersBench struct {
 // The layers see the activations the previous layers produced, so batch norm
 // and activations work on realistic values.
 func BenchLayers(dim, batch, reps, threads int) (LayersBench, error) {
-	arch := model.Paper2D()
-	if dim == 3 {
-		arch = model.Paper3D()
-	} else if dim != 2 {
-		return LayersBench{}, configErrorf("--dim %d: want 2 or 3", dim)
+	arch, err := paperArch(dim)
+	if err != nil {
+		return LayersBench{}, err
 	}
 	if batch < 1 || reps < 1 {
 		return LayersBench{}, configErrorf("--batch %d, --steps %d: want both ≥ 1", batch, reps)
