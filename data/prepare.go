@@ -25,18 +25,21 @@ func (o PrepareOptions) Check(dim int) error {
 	switch {
 	case o.Grid < 1:
 		return fmt.Errorf("grid %d, want >= 1: %w", o.Grid, ErrBadInput)
-	case o.Stride < 1 || o.Grid%o.Stride != 0:
-		return fmt.Errorf("grid %d is not divisible by stride %d: %w", o.Grid, o.Stride, ErrBadInput)
-	case !(o.Sigma >= 0) || math.IsInf(o.Sigma, 0):
-		return fmt.Errorf("smoothing sigma %g, want a finite value >= 0: %w", o.Sigma, ErrBadInput)
 	case o.Scheme == DTFE && dim != 2:
 		return fmt.Errorf("dtfe assignment of %dD particles, want 2D (n, 2) positions: %w", dim, ErrBadInput)
 	case o.Scheme != NGP && o.Scheme != CIC && o.Scheme != DTFE:
 		return fmt.Errorf("assignment %v, want ngp, cic or dtfe: %w", o.Scheme, ErrBadInput)
-	case o.Transform < None || o.Transform > Eq2:
+	}
+	return o.checkFinish(o.Grid)
+}
+
+// checkFinish checks what Finish does to a grid of side n: the transform,
+// then the smoothing.
+func (o PrepareOptions) checkFinish(n int) error {
+	if !o.Transform.Valid() {
 		return fmt.Errorf("transform %v, want none, eq1 or eq2: %w", o.Transform, ErrBadInput)
 	}
-	return nil
+	return checkSmoothing(n, o.Sigma, o.Stride)
 }
 
 // Prepare assigns the particles of p to a Grid^Dim field (particles per
@@ -151,11 +154,8 @@ func Finish(f *Field, o PrepareOptions) (*Field, error) {
 	if err := f.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", err, ErrBadInput)
 	}
-	if f.N%o.Stride != 0 || o.Stride < 1 {
-		return nil, fmt.Errorf("grid %d is not divisible by stride %d: %w", f.N, o.Stride, ErrBadInput)
-	}
-	if !(o.Sigma >= 0) || math.IsInf(o.Sigma, 0) {
-		return nil, fmt.Errorf("smoothing sigma %g, want a finite value >= 0: %w", o.Sigma, ErrBadInput)
+	if err := o.checkFinish(f.N); err != nil {
+		return nil, err
 	}
 	if i := firstBadDensity(f.Data, o.Threads); i >= 0 {
 		return nil, fmt.Errorf("density %v at flat index %d, want finite and >= 0: %w", f.Data[i], i, ErrBadInput)

@@ -71,8 +71,22 @@ func TestPrepareRejects(t *testing.T) {
 	if _, err := FinishFile(out, nan, PrepareOptions{Grid: 4, Stride: 1}); !errors.Is(err, ErrBadInput) {
 		t.Fatalf("negative density: %v", err)
 	}
-	if _, err := FinishFile(out, nan, PrepareOptions{Grid: 4, Stride: 3}); !errors.Is(err, ErrBadInput) {
-		t.Fatalf("stride 3 of 4: %v", err)
+	good := filepath.Join(dir, "good.npy")
+	if err := WriteArray(good, f.Shape(), make([]float32, 16), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		o    PrepareOptions
+		want string
+	}{
+		{PrepareOptions{Grid: 4, Stride: 3}, "not divisible by stride 3"},
+		{PrepareOptions{Grid: 4, Stride: 0}, "not divisible by stride 0"},
+		{PrepareOptions{Grid: 4, Stride: 1, Sigma: math.NaN()}, "smoothing sigma NaN"},
+		{PrepareOptions{Grid: 4, Stride: 1, Transform: Eq2 + 1}, "want none, eq1 or eq2"},
+	} {
+		if _, err := FinishFile(out, good, c.o); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want ErrBadInput saying %q", c.o, err, c.want)
+		}
 	}
 	p := filepath.Join(dir, "p.npy")
 	WriteArray(p, []int{2, 3}, []float32{1, 2, 3, 4, 5, 6}, nil)

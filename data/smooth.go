@@ -55,13 +55,21 @@ func SmoothStride(f *Field, sigma float64, stride, threads int) (*Field, error) 
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	if !(sigma >= 0) || math.IsInf(sigma, 0) {
-		return nil, fmt.Errorf("smoothing sigma %g, want a finite value >= 0: %w", sigma, ErrBadInput)
-	}
-	if stride < 1 || f.N%stride != 0 {
-		return nil, fmt.Errorf("grid %d is not divisible by stride %d: %w", f.N, stride, ErrBadInput)
+	if err := checkSmoothing(f.N, sigma, stride); err != nil {
+		return nil, err
 	}
 	return smoothStride(f, sigma, stride, threads, nil), nil
+}
+
+// checkSmoothing checks a smoothing σ and a stride for a grid of side n.
+func checkSmoothing(n int, sigma float64, stride int) error {
+	if !(sigma >= 0) || math.IsInf(sigma, 0) {
+		return fmt.Errorf("smoothing sigma %g, want a finite value >= 0: %w", sigma, ErrBadInput)
+	}
+	if stride < 1 || n%stride != 0 {
+		return fmt.Errorf("grid %d is not divisible by stride %d: %w", n, stride, ErrBadInput)
+	}
+	return nil
 }
 
 // smoothStride is SmoothStride of a valid field, valid sigma and stride,

@@ -9,6 +9,7 @@ package data
 import (
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 )
 
@@ -46,32 +47,16 @@ const Eq1Floor = 1e-4
 
 // ParseTransform reads "none", "eq1" or "eq2" (any case).
 func ParseTransform(s string) (Transform, error) {
-	switch {
-	case equalFold(s, "none"):
-		return None, nil
-	case equalFold(s, "eq1"):
-		return Eq1, nil
-	case equalFold(s, "eq2"):
-		return Eq2, nil
+	for _, t := range []Transform{None, Eq1, Eq2} {
+		if strings.EqualFold(s, t.String()) {
+			return t, nil
+		}
 	}
 	return None, fmt.Errorf("unknown transform %q, want \"none\", \"eq1\" or \"eq2\"", s)
 }
 
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range len(a) {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
+// Valid reports whether t is one of None, Eq1 and Eq2.
+func (t Transform) Valid() bool { return t >= None && t <= Eq2 }
 
 // String returns the name ParseTransform accepts.
 func (t Transform) String() string {
@@ -89,7 +74,7 @@ func (t Transform) String() string {
 // MarshalText and UnmarshalText let a TOML or JSON configuration name the
 // transform as a string.
 func (t Transform) MarshalText() ([]byte, error) {
-	if t < None || t > Eq2 {
+	if !t.Valid() {
 		return nil, fmt.Errorf("invalid transform %d", int(t))
 	}
 	return []byte(t.String()), nil

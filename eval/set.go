@@ -66,7 +66,7 @@ func (s Set) check() error {
 	case len(s.Data) != s.Count*s.Pixels():
 		return fmt.Errorf("%d values for %d images of %d^%d, want %d: %w", len(s.Data), s.Count, s.Side, s.Dim, s.Count*s.Pixels(), data.ErrBadInput)
 	}
-	if s.Transform < data.None || s.Transform > data.Eq2 {
+	if !s.Transform.Valid() {
 		return fmt.Errorf("invalid transform %v", s.Transform)
 	}
 	return nil
