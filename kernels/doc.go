@@ -8,6 +8,8 @@
 // element is accumulated, so results are bitwise reproducible for a given
 // thread count (and, for GEMM and convolutions, for any thread count).
 //
-// Each fast kernel has a plain reference implementation beside it (suffix Ref)
-// that the tests compare against.
+// GEMM and convolution have plain reference implementations beside them
+// (SgemmRef, ConvRef) that the tests compare against; the vector loops of the
+// pointwise kernels and Adam are compared with their portable Go loops, and
+// batch norm is checked through the model's finite-difference tests.
 package kernels

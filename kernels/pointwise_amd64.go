@@ -4,11 +4,9 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// pointwiseHaveAsm reports whether the AVX2 activation and Adam loops can run.
-// Tests switch pointwiseAsm off to exercise the portable loops.
-var pointwiseHaveAsm = cpu.X86.HasAVX2
-
-var pointwiseAsm = pointwiseHaveAsm
+// pointwiseAsm selects the AVX2 activation and Adam loops where the CPU has
+// them; tests switch it off to exercise the portable loops.
+var pointwiseAsm = cpu.X86.HasAVX2
 
 //go:noescape
 func leakyBackwardAsm(y, dy, dx *float32, n int, slope float32)

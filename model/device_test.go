@@ -31,7 +31,7 @@ func ganPair(t *testing.T, arch Arch, opt AdamConfig) (*GAN, *DeviceGAN) {
 // stepBoth draws a new batch and takes one GAN step with it on both.
 func stepBoth(t *testing.T, ctx *Ctx, cpu *GAN, gpu *DeviceGAN, b *GANBatch, rng *rand.Rand) (got, want StepStats) {
 	t.Helper()
-	randomize(rng, b.Real, 0, 0.5)
+	normalInit(rng, b.Real, 0, 0.5)
 	drawAll(b, 0.1, rng)
 	want, err := cpu.Step(ctx, b)
 	if err != nil {
@@ -129,7 +129,7 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 			}
 			e0 := append([]float32(nil), aeCPU.E.Params...)
 			for s := range steps {
-				randomize(rng, b.Real, 0, 0.5)
+				normalInit(rng, b.Real, 0, 0.5)
 				want, _, err := aeCPU.Step(ctx, b.Real, b.N)
 				if err != nil {
 					t.Fatal(err)
@@ -205,7 +205,7 @@ func TestDeviceStepAllocatesNothingOnceWarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := NewGANBatch(arch, 2)
-	randomize(rng, b.Real, 0, 0.5)
+	normalInit(rng, b.Real, 0, 0.5)
 	step := func() {
 		drawAll(b, 0.1, rng)
 		if _, err := dg.Step(b); err != nil {

@@ -78,12 +78,6 @@ func checkFD(t *testing.T, c fdCase, rng *rand.Rand) {
 	}
 }
 
-func randomize(rng *rand.Rand, s []float32, mean, std float64) {
-	for i := range s {
-		s[i] = float32(mean + std*rng.NormFloat64())
-	}
-}
-
 // projection returns L = Σ r_i·y_i accumulated in float64: a loss whose
 // gradient with respect to y is r.
 func projection(y, r []float32) float64 {
@@ -132,20 +126,20 @@ func TestLayerGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 			net.Init(rng)
-			randomize(rng, net.Params, 0, 0.5)
+			normalInit(rng, net.Params, 0, 0.5)
 			for i := range net.State { // running statistics: a mean and a positive variance
 				net.State[i] = float32(0.5 + rng.Float64())
 			}
 			batch := 3
 			x := make([]float32, batch*tc.in.Size())
-			randomize(rng, x, 0, 1)
+			normalInit(rng, x, 0, 1)
 			for i, v := range x { // keep the kinks of ReLU out of reach of ±h
 				if math.Abs(float64(v)) < 0.05 {
 					x[i] = 0.1
 				}
 			}
 			r := make([]float32, batch*net.Out.Size())
-			randomize(rng, r, 0, 1)
+			normalInit(rng, r, 0, 1)
 			loss := func() float64 { return projection(net.Forward(ctx, x, batch, tc.train), r) }
 
 			loss()
@@ -191,7 +185,7 @@ func TestNetworkGradients(t *testing.T) {
 			batch := 4
 			size := arch.ImageShape().Size()
 			real := make([]float32, batch*size)
-			randomize(rng, real, 0, 0.5)
+			normalInit(rng, real, 0, 0.5)
 			z := make([]float32, batch*arch.Latent)
 			SampleLatent(z, rng)
 			realLabels := []float32{1, 1, 0, 1}
@@ -234,11 +228,11 @@ func TestNetworkGradients(t *testing.T) {
 // weights, N(0, 0.3²), so that every layer passes gradients well above float32
 // rounding; batch norm keeps γ near 1 and β near 0 so its units stay alive.
 func spread(rng *rand.Rand, n *Net) {
-	randomize(rng, n.Params, 0, 0.3)
+	normalInit(rng, n.Params, 0, 0.3)
 	for _, l := range n.Layers {
 		if bn, ok := l.(*BatchNorm); ok {
-			randomize(rng, bn.gamma, 1, 0.1)
-			randomize(rng, bn.beta, 0, 0.1)
+			normalInit(rng, bn.gamma, 1, 0.1)
+			normalInit(rng, bn.beta, 0, 0.1)
 		}
 	}
 }

@@ -112,7 +112,9 @@ func (l *BatchNorm) Forward(ctx *Ctx, x []float32, batch int, train bool) []floa
 // x, so dx = γ·invStd·(dy − Σdy/n − x̂·Σdy·x̂/n) with the sums over the whole
 // (synchronized) batch; in inference mode dx = γ·invStd·dy.
 func (l *BatchNorm) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
-	kernels.BatchNormGradSums(ctx.Team, l.batch, l.c, l.p, dy, l.xhat, l.sums)
+	if paramGrads || l.train { // a frozen layer in inference mode needs no sums
+		kernels.BatchNormGradSums(ctx.Team, l.batch, l.c, l.p, dy, l.xhat, l.sums)
+	}
 	if paramGrads {
 		// Parameter gradients stay per rank; the step averages them.
 		for ch := range l.c {

@@ -72,11 +72,7 @@ func NewGAN(arch Arch, opt AdamConfig, rng *rand.Rand) (*GAN, error) {
 }
 
 // SampleLatent fills z with standard normal draws.
-func SampleLatent(z []float32, rng *rand.Rand) {
-	for i := range z {
-		z[i] = float32(rng.NormFloat64())
-	}
-}
+func SampleLatent(z []float32, rng *rand.Rand) { normalInit(rng, z, 0, 1) }
 
 // GANBatch is the input of one GAN step on this rank: N real samples, N latent
 // vectors and the labels of the D loss (1 for real, 0 for generated, some

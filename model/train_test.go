@@ -28,7 +28,7 @@ func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) 
 	b := NewGANBatch(arch, batch)
 	real := b.Real
 	for i := 0; i < steps; i++ {
-		randomize(rng, real, 0, 0.5)
+		normalInit(rng, real, 0, 0.5)
 		drawAll(b, 0.1, rng)
 		if _, err := gan.Step(ctx, b); err != nil {
 			t.Fatal(err)
@@ -39,7 +39,7 @@ func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) 
 		t.Fatal(err)
 	}
 	for i := 0; i < steps; i++ {
-		randomize(rng, real, 0, 0.5)
+		normalInit(rng, real, 0, 0.5)
 		if _, _, err := ae.Step(ctx, real, batch); err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestTrainingLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	randomize(rng, real, 0, 0.5)
+	normalInit(rng, real, 0, 0.5)
 	l0 := ae.Loss(ctx, real, batch)
 	for i := 0; i < 40; i++ {
 		ae.Step(ctx, real, batch)
@@ -154,7 +154,10 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	randomize(rng, gan.OptD.M, 0, 1)
+	// Every array distinct, so that a swap or a dropped one shows.
+	normalInit(rng, gan.OptD.M, 0, 1)
+	normalInit(rng, gan.OptD.V, 2, 1)
+	normalInit(rng, gan.D.State, 5, 1)
 	gan.OptD.Step = 7
 	ck := &Checkpoint{Arch: arch, Stage: "gan", Step: 123, Meta: map[string]string{"transform": "eq1"},
 		RNG:  map[string][]byte{"sampler": {1, 2, 3}},
@@ -183,9 +186,13 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	if err := sd.Restore(d2, opt); err != nil {
 		t.Fatal(err)
 	}
-	for i := range d2.Params {
-		if d2.Params[i] != gan.D.Params[i] || opt.M[i] != gan.OptD.M[i] {
-			t.Fatalf("D parameter %d did not round-trip", i)
+	for _, a := range []struct {
+		name      string
+		got, want []float32
+	}{{"parameters", d2.Params, gan.D.Params}, {"state", d2.State, gan.D.State},
+		{"first moments", opt.M, gan.OptD.M}, {"second moments", opt.V, gan.OptD.V}} {
+		if !slices.Equal(a.got, a.want) {
+			t.Errorf("D %s did not round-trip", a.name)
 		}
 	}
 	if opt.Step != 7 {
@@ -256,7 +263,7 @@ func nonFiniteGradientsSkipTheUpdate(t *testing.T, device bool) {
 		}
 	}
 	b := NewGANBatch(arch, 4)
-	randomize(rng, b.Real, 0, 0.5)
+	normalInit(rng, b.Real, 0, 0.5)
 	drawAll(b, 0, rng)
 	b.Real[7] = float32(math.NaN())
 	d0, g0 := append([]float32(nil), gan.D.Params...), append([]float32(nil), gan.G.Params...)
