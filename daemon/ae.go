@@ -57,6 +57,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 	best := model.Capture(ae.E, nil)
 	best.Name = "E-best"
 
+	vals := make([]float64, 1) // each step's loss, reused
 	st := &stageRun{name: stageAE, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
 		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: []trained{{ae.E, ae.OptE}}, device: device,
 		values: []string{"loss"},
@@ -66,7 +67,8 @@ func (r *runner) trainAE(ctx context.Context) error {
 				r.train.crop(batch[i*size:(i+1)*size], arch.Size, rng)
 			}
 			loss, skipped, err := step(batch, n)
-			return []float64{loss}, skipped, err
+			vals[0] = loss
+			return vals, skipped, err
 		},
 		evaluate: func(p *progress) error {
 			sum := []float64{r.lossSum(ae, val[lo*size:hi*size], hi-lo)}

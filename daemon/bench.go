@@ -69,9 +69,6 @@ func BenchStep(dim, batch, steps, threads int, device string) (StepBench, error)
 	for i := range batch {
 		b.Draw(i, 0.05, rng)
 	}
-	if _, err := step(b); err != nil { // warm-up: buffers, caches
-		return StepBench{}, err
-	}
 	median, err := median(steps, func() error { _, err := step(b); return err })
 	if err != nil {
 		return StepBench{}, err

@@ -100,7 +100,6 @@ func benchKernels(gpu *cuda.Device, arch model.Arch, batch, reps int, peakTFLOPS
 				{"conv_bwd_data", func() { gpu.ConvBackwardData(conv, batch, w, y, cuda.F32{}, x) }},
 				{"conv_bwd_filter", func() { gpu.ConvBackwardFilter(conv, batch, y, x, w) }},
 			} {
-				k.run() // warm-up: loads the kernel
 				sec, err := median(reps, func() error { k.run(); return gpu.Synchronize() })
 				if err != nil {
 					return res, fmt.Errorf("%s on %v: %w", k.name, l, err)

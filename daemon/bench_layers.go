@@ -88,7 +88,7 @@ func BenchLayers(dim, batch, reps, threads int) (LayersBench, error) {
 
 // timed runs prep (untimed, when not nil) and then f, reps+1 times, and
 // returns the median time of f over the last reps runs: the first warms up
-// buffers and caches.
+// buffers and caches. Every benchmark times through it.
 func timed(reps int, prep, f func()) float64 {
 	ts := make([]float64, reps+1)
 	for i := range ts {
@@ -102,4 +102,16 @@ func timed(reps int, prep, f func()) float64 {
 	ts = ts[1:]
 	sort.Float64s(ts)
 	return ts[reps/2]
+}
+
+// median is timed for work that can fail: the median time of f, or its
+// first error (after which f is not called again).
+func median(reps int, f func() error) (float64, error) {
+	var err error
+	t := timed(reps, nil, func() {
+		if err == nil {
+			err = f()
+		}
+	})
+	return t, err
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -53,5 +54,26 @@ func BenchmarkGANStep(b *testing.B) {
 			}
 			b.ReportMetric(float64(c.batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 		})
+	}
+}
+
+// TestProjectRing checks the ring projection against hand-computed cases: on
+// one GPU there is nothing to reduce; on 4 GPUs at 8 Gbit/s, 4 MB with no
+// latency take 2·3 messages of 1 MB = 1 ms each, 6 ms, and 1 µs of latency
+// per message adds 6 µs.
+func TestProjectRing(t *testing.T) {
+	got, err := ProjectRing([]int{1, 4}, 0.094, 1e-6, 4_000_000, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Projection{{GPUs: 1, ReduceS: 0, Efficiency: 1}, {GPUs: 4, ReduceS: 0.006006, Efficiency: 0.094 / 0.100006}}
+	for i, w := range want {
+		g := got[i]
+		if g.GPUs != w.GPUs || math.Abs(g.ReduceS-w.ReduceS) > 1e-12 || math.Abs(g.Efficiency-w.Efficiency) > 1e-12 {
+			t.Errorf("projection %d: %+v, want %+v", i, g, w)
+		}
+	}
+	if _, err := ProjectRing([]int{0}, 1, 0, 1, 1); err == nil {
+		t.Error("0 GPUs accepted")
 	}
 }

@@ -50,6 +50,7 @@ func (r *runner) trainGAN(ctx context.Context) error {
 			return err
 		}
 	}
+	vals := make([]float64, 4) // each step's values, reused
 	st := &stageRun{name: stageGAN, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
 		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: nets, device: device,
 		values: []string{"loss_d", "loss_g", "d_real", "d_fake"},
@@ -60,7 +61,8 @@ func (r *runner) trainGAN(ctx context.Context) error {
 				batch.Draw(i, cfg.LabelNoise, rng)
 			}
 			st, err := step(batch)
-			return []float64{st.LossD, st.LossG, st.DReal, st.DFake}, st.SkipD || st.SkipG, err
+			vals[0], vals[1], vals[2], vals[3] = st.LossD, st.LossG, st.DReal, st.DFake
+			return vals, st.SkipD || st.SkipG, err
 		},
 		evaluate: func(p *progress) error {
 			if r.comm.Rank() != 0 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cosmogan/cosmogan/model"
+	"github.com/cosmogan/cosmogan/parallel"
 )
 
 // stageRun is a training stage as the loop drives it. The GAN and AE stages
@@ -21,8 +22,9 @@ type stageRun struct {
 	evalEvery       int
 	nets            []trained // networks trained by the stage
 	// step runs training step s on this rank's part of the batch and returns
-	// the values to average over ranks for the log, named by values, and
-	// whether the update was skipped for non-finite gradients.
+	// the values to average over ranks for the log, named by values (valid
+	// until the next step), and whether the update was skipped for
+	// non-finite gradients.
 	step   func(s, rollbacks int) (vals []float64, skipped bool, err error)
 	values []string
 	// evaluate runs every evalEvery steps and at the end, on every rank, and
@@ -296,12 +298,15 @@ func (r *runner) compareChecksums(nets []trained, step int) error {
 
 // agree turns an error on any rank into an error on every rank, so that no
 // rank is left waiting in a collective the failed one will never join.
-func (r *runner) agree(err error) error {
+func (r *runner) agree(err error) error { return agreeOn(r.comm, err) }
+
+// agreeOn is agree for comm, before there is a runner.
+func agreeOn(comm parallel.Comm, err error) error {
 	flag := []float64{0}
 	if err != nil {
-		flag[0] = float64(r.comm.Rank() + 1)
+		flag[0] = float64(comm.Rank() + 1)
 	}
-	if cerr := r.comm.AllReduceSum64(flag); cerr != nil {
+	if cerr := comm.AllReduceSum64(flag); cerr != nil {
 		return cerr
 	}
 	if err != nil {

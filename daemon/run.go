@@ -140,11 +140,6 @@ func (r *runner) stage(ctx context.Context, name string) (string, error) {
 	return "", fmt.Errorf("%s: unknown stage %q", r.dir.path("state.json"), name)
 }
 
-// agreeOn is runner.agree before there is a runner.
-func agreeOn(comm parallel.Comm, err error) error {
-	return (&runner{comm: comm}).agree(err)
-}
-
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

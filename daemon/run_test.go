@@ -383,6 +383,7 @@ func TestAEEarlyStop(t *testing.T) {
 	cfg.StatusAddr = ""
 	cfg.GAN.Steps = 4
 	cfg.AE.Steps, cfg.AE.EvalEvery, cfg.AE.Patience, cfg.AE.LR = 200, 1, 1, 0.05
+	cfg.AE.CheckpointEvery = 1 // the last numbered checkpoint holds E and E-best at the stop
 	dir := t.TempDir()
 	if err := Run(context.Background(), cfg, dir, parallel.Single()); err != nil {
 		t.Fatal(err)
@@ -402,6 +403,28 @@ func TestAEEarlyStop(t *testing.T) {
 	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "state.json")), &st); err != nil || st.Weights[stageAE] != info.WeightsSHA256 {
 		t.Errorf("state.json AE weights %q, final checkpoint %q (%v)", st.Weights[stageAE], info.WeightsSHA256, err)
 	}
+	// The final encoder is the best one, not the last one trained.
+	final := readNets(t, dir, "ae-final.ckpt")
+	last, err := readCheckpoint(runDir(dir).checkpoints(stageAE)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, best := netOf(t, final, "E"), netOf(t, last, "E-best")
+	if !equalBits(e.Params, best.Params) {
+		t.Error("ae-final.ckpt's E is not the best encoder")
+	}
+	if equalBits(e.Params, netOf(t, last, "E").Params) {
+		t.Error("the encoder did not change after its best evaluation: the test shows nothing")
+	}
+}
+
+func netOf(t *testing.T, ck *model.Checkpoint, name string) *model.NetState {
+	t.Helper()
+	n, err := ck.Net(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func mustRead(t *testing.T, path string) []byte {

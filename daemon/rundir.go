@@ -67,13 +67,7 @@ func (d runDir) readState() (runState, error) {
 	return s, nil
 }
 
-func (d runDir) writeState(s runState) error {
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(d.path("state.json"), append(b, '\n'))
-}
+func (d runDir) writeState(s runState) error { return writeJSON(d.path("state.json"), s) }
 
 // prepare creates the directory and freezes the configuration (every key,
 // defaults included), or, for an existing run, checks that cfg is the

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"sort"
-	"time"
 
 	"github.com/cosmogan/cosmogan/kernels"
 	"github.com/cosmogan/cosmogan/model"
@@ -104,20 +102,6 @@ func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, erro
 	res.SamplesPerS = float64(cfg.GAN.Batch) / total
 	res.Efficiency = res.OneRankSeconds / (float64(size) * total)
 	return res, nil
-}
-
-// median runs f n times and returns the median duration in seconds.
-func median(n int, f func() error) (float64, error) {
-	ts := make([]float64, n)
-	for i := range ts {
-		start := time.Now()
-		if err := f(); err != nil {
-			return 0, err
-		}
-		ts[i] = time.Since(start).Seconds()
-	}
-	sort.Float64s(ts)
-	return ts[n/2], nil
 }
 
 // Projection is the projected efficiency of data parallelism on n GPUs.

@@ -138,24 +138,3 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	}
 	t.Logf("%d SIGKILLs within an uninterrupted run's %v, then the same weights", kills, took.Round(time.Millisecond))
 }
-
-// loggedWeights returns the last weights_sha256 a rank's log records for a
-// stage.
-func loggedWeights(t *testing.T, path, stage string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var last string
-	for _, line := range strings.Split(string(b), "\n") {
-		var l struct {
-			Stage   string `json:"stage"`
-			Weights string `json:"weights_sha256"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Stage == stage && l.Weights != "" {
-			last = l.Weights
-		}
-	}
-	return last
-}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
@@ -88,4 +89,25 @@ func TestMPIBatchMustDivide(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
 		t.Errorf("exit status %v, want 2", err)
 	}
+}
+
+// loggedWeights returns the last weights_sha256 a rank's log records for a
+// stage.
+func loggedWeights(t *testing.T, path, stage string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for _, line := range strings.Split(string(b), "\n") {
+		var l struct {
+			Stage   string `json:"stage"`
+			Weights string `json:"weights_sha256"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Stage == stage && l.Weights != "" {
+			last = l.Weights
+		}
+	}
+	return last
 }

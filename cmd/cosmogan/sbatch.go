@@ -20,7 +20,7 @@ import (
 var sbatchStdout io.Writer = os.Stdout
 
 func sbatchCmd(fs *flag.FlagSet) func() error {
-	config := fs.String("config", "", "configuration `file` of the run (required; here only checked to be readable and, for device = \"cuda\", against --gpus-per-task)")
+	config := fs.String("config", "", "configuration `file` of the run (required; checked as the daemon will, and for device = \"cuda\" against --gpus-per-task)")
 	runDir := fs.String("run-dir", "", "run `directory` (required); its parent must exist; holds slurm-JOBID.out")
 	nodes := fs.Int("nodes", 1, "`nodes` of the job")
 	tasks := fs.Int("ntasks-per-node", 1, "`tasks` (MPI ranks) per node")
@@ -57,14 +57,14 @@ func sbatchCmd(fs *flag.FlagSet) func() error {
 		if *lead < 0 {
 			return usageError{fmt.Sprintf("--signal-lead %v: want a positive duration", *lead)}
 		}
-		// The configuration is the daemon's to parse; here it only has to
-		// be there, so that a job does not queue for hours to fail at once.
-		if err := readableFile(*config); err != nil {
-			return usageError{fmt.Sprintf("--config %s: %v", *config, err)}
+		// A configuration that the daemon would refuse, or ranks that train
+		// on GPUs in a job that asks for none, are caught before the job
+		// queues for hours to fail at once.
+		cfg, err := daemon.LoadConfig(*config)
+		if err != nil {
+			return usageError{fmt.Sprintf("--config: %v", err)}
 		}
-		// One mismatch is worth catching before the queue: ranks that train
-		// on GPUs in a job that asks for none.
-		if cfg, err := daemon.LoadConfig(*config); err == nil && cfg.Device == "cuda" && *gpus == 0 {
+		if cfg.Device == "cuda" && *gpus == 0 {
 			return usageError{fmt.Sprintf("--config %s trains on GPUs (device = \"cuda\") but the job asks for none: add --gpus-per-task 1", *config)}
 		}
 		dir, err := filepath.Abs(*runDir)
@@ -116,28 +116,4 @@ func sbatchCmd(fs *flag.FlagSet) func() error {
 		_, err = fmt.Fprintln(sbatchStdout, id)
 		return err
 	}
-}
-
-// readableFile reports why path cannot be read as a file, or nil.
-func readableFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return errors.New("no such file")
-		}
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if st.IsDir() {
-		return errors.New("is a directory, not a file")
-	}
-	var b [1]byte
-	if _, err := f.Read(b[:]); err != nil && err != io.EOF {
-		return err
-	}
-	return nil
 }

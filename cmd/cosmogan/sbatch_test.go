@@ -183,7 +183,8 @@ func TestSbatchSubmitCluster(t *testing.T) {
 }
 
 // TestSbatchRefusesGPUTrainingWithoutGPUs: a configuration with device =
-// "cuda" in a job without --gpus-per-task would queue only to fail at start.
+// "cuda" in a job without --gpus-per-task, or one the daemon cannot read,
+// would queue only to fail at start.
 func TestSbatchRefusesGPUTrainingWithoutGPUs(t *testing.T) {
 	dir, config := sbatchFixture(t)
 	if err := os.WriteFile(config, []byte("device = \"cuda\"\n"), 0o644); err != nil {
@@ -196,5 +197,12 @@ func TestSbatchRefusesGPUTrainingWithoutGPUs(t *testing.T) {
 	}
 	if status, _, errs := sbatchRun(t, append(args, "--gpus-per-task", "1")...); status != 0 {
 		t.Errorf("with --gpus-per-task 1: status %d: %s", status, errs)
+	}
+	// A configuration the daemon would refuse does not reach the queue.
+	if err := os.WriteFile(config, []byte("dveice = \"cuda\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, errs := sbatchRun(t, args...); status != 2 || !strings.Contains(errs, "unknown key dveice") {
+		t.Errorf("misspelled key: status %d, %q; want 2 and the key named", status, errs)
 	}
 }
