@@ -16,12 +16,13 @@ and all threads) must equal np.bincount of the contract's cell
 floor(x / BoxSize * N) mod N exactly, and the smoothed field must match
 scipy's on those counts within float32 rounding. np.histogramdd places a few
 particles that lie within an ulp of a bin edge in the neighbouring bin, so
-its field differs slightly; that difference is reported too. A development
-tool, not part of CI.
+its field differs slightly; that difference is reported too. One more run
+under GNU time (/usr/bin/time, Debian's `time`) gives cosmogan's peak
+resident memory. A development tool, not part of CI.
 
 usage: scripts/bench_prepare.py [COSMOGAN_BINARY] [REPEAT] [WORKDIR]
 """
-import json, os, statistics, subprocess, sys, time
+import json, os, shutil, statistics, subprocess, sys, time
 
 import numpy as np
 from scipy import ndimage
@@ -82,6 +83,17 @@ for r in range(REPEAT):
     go_times.append(tg)
 load_after = os.getloadavg()
 
+# Peak resident memory of one more (untimed) run, from GNU time: the
+# rusage of a child from Python would count the forked Python process too.
+peak_rss_mb = None
+if shutil.which("/usr/bin/time"):
+    rss = os.path.join(WORK, "rss.txt")
+    subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss, BIN, "prepare", "--snapshot", snap, "--grid", str(GRID),
+                    "--assign", "ngp", "--transform", "eq2", "--smooth", str(SIGMA), "--stride", str(STRIDE),
+                    "--out", os.path.join(WORK, "field.npy")], check=True, stderr=subprocess.DEVNULL)
+    with open(rss) as f:
+        peak_rss_mb = int(f.read().split()[-1]) / 1024
+
 # Untimed exactness checks against the contract.
 cell = np.floor(pos.astype(np.float64) / BOX * GRID).astype(np.int64) % GRID
 counts = np.bincount((cell[:, 0] * GRID + cell[:, 1]) * GRID + cell[:, 2], minlength=GRID**3).reshape((GRID,) * 3)
@@ -102,6 +114,7 @@ res = {
     "cosmogan_prepare_median_s": statistics.median(go_times),
     "cosmogan_prepare_all_s": go_times, "numpy_scipy_all_s": np_times,
     "speedup": statistics.median(np_times) / statistics.median(go_times),
+    "cosmogan_prepare_peak_rss_mb": peak_rss_mb,  # None without GNU time
     "ngp_counts_equal_contract": counts_equal,
     "max_abs_difference_vs_scipy_on_contract_counts": float(np.max(np.abs(exact - got))),
     "max_abs_difference_vs_histogramdd_pipeline": float(np.max(np.abs(ref - got))),
