@@ -185,7 +185,6 @@ func spread(dst []float32, i, count int, src []float32, stride, panel int) int {
 type convScratch struct {
 	cols convCols
 	rows []convRow // cols's row table
-	cm   []float32 // the channel-major (channels × nb·volume) result
 }
 
 // Grow returns *buf resized to n floats, reallocating only when it is too
@@ -217,11 +216,13 @@ func ConvImplicitPays(s *ConvShape, cout int) bool {
 
 // Conv computes y = W ∗ x + bias: x is laid out (batch, s.C, image volume),
 // W (cout, s.C, kernel volume), y (batch, cout, column volume); bias (cout
-// values) may be nil. Results are bitwise identical for any number of workers.
-func Conv(t *Team, s *ConvShape, batch, cout int, w, x, bias, y []float32) {
+// values) may be nil. The channel-major product goes through the caller's
+// scratch *cm (the lowered pass's, so that a layer keeps one). Results are
+// bitwise identical for any number of workers.
+func Conv(t *Team, s *ConvShape, batch, cout int, w, x, bias, y []float32, cm *[]float32) {
 	n := batch * s.ColVolume()
-	cm := Grow(&t.conv.cm, cout*n)
-	sgemmPackedB(t, false, cout, n, s.Rows(), 1, w, s.Rows(), t.setCols(s, x, batch), 0, cm, n)
+	prod := Grow(cm, cout*n)
+	sgemmPackedB(t, false, cout, n, s.Rows(), 1, w, s.Rows(), t.setCols(s, x, batch), 0, prod, n)
 	t.conv.cols = convCols{}
-	FromChannelMajor(t, batch, cout, s.ColVolume(), cm, bias, y)
+	FromChannelMajor(t, batch, cout, s.ColVolume(), prod, bias, y)
 }

@@ -44,7 +44,7 @@ func TestConvKernelsMatchDirect(t *testing.T) {
 				out       int
 			}{
 				{"Conv", func(_ *Team, out []float32) { ConvRef(&s, batch, cout, x, w, out); addBias(out, yb, s.ColVolume()) },
-					func(team *Team, out []float32) { Conv(team, &s, batch, cout, w, x, yb, out) }, len(y)},
+					func(team *Team, out []float32) { Conv(team, &s, batch, cout, w, x, yb, out, new([]float32)) }, len(y)},
 			}
 			for _, c := range cases {
 				want := make([]float32, c.out)
@@ -110,7 +110,7 @@ func TestConvEqualsLoweredBitwise(t *testing.T) {
 		Sgemm(team, false, false, cout, batch*p, s.Rows(), 1, w, s.Rows(), cols, batch*p, 0, cm, batch*p)
 		FromChannelMajor(team, batch, cout, p, cm, bias, want)
 		got := make([]float32, len(want))
-		Conv(team, &s, batch, cout, w, x, bias, got)
+		Conv(team, &s, batch, cout, w, x, bias, got, new([]float32))
 		if !slices.Equal(math32bits(got), math32bits(want)) {
 			t.Errorf("%v: Conv differs from the lowered pass in the last bits", tc)
 		}

@@ -34,7 +34,7 @@ func BenchmarkConvLayers(b *testing.B) {
 		})
 		b.Run(name+"/fwd/implicit", func(b *testing.B) {
 			for range b.N {
-				Conv(team, &s, batch, l.cout, w, x, nil, y)
+				Conv(team, &s, batch, l.cout, w, x, nil, y, &cm)
 			}
 		})
 		b.Run(name+"/wgrad/lowered", func(b *testing.B) {

@@ -61,13 +61,18 @@ func chunk(rows, cols, batch int) int {
 func (l *Conv) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch
 	y := kernels.Grow(&l.y, batch*l.outSize)
+	rows, p := l.s.Rows(), l.s.ColVolume()
 	if kernels.ConvImplicitPays(&l.s, l.Out) {
 		// No column matrix: gathered straight into the GEMM's packed panels.
 		// Every output gets the very operations of the lowered pass below.
-		kernels.Conv(ctx.Team, &l.s, batch, l.Out, l.w, x, l.b, y)
+		// Chunks bound the channel-major product as they bound the columns.
+		step := chunk(l.Out, p, batch)
+		for b0 := 0; b0 < batch; b0 += step {
+			nb := min(step, batch-b0)
+			kernels.Conv(ctx.Team, &l.s, nb, l.Out, l.w, x[b0*l.inSize:], l.b, y[b0*l.outSize:], &ctx.cm)
+		}
 		return y
 	}
-	rows, p := l.s.Rows(), l.s.ColVolume()
 	step := chunk(rows, p, batch)
 	for b0 := 0; b0 < batch; b0 += step {
 		nb := min(step, batch-b0)
