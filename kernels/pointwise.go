@@ -14,8 +14,6 @@ const (
 	opLeakyReLUBackward
 	opTanh
 	opTanhBackward
-	opSigmoid
-	opSigmoidBackward
 )
 
 type pointwiseJob struct {
@@ -55,12 +53,6 @@ func Tanh(t *Team, x, y []float32) { t.pointwise(opTanh, 0, x, nil, y) }
 // TanhBackward sets dx = dy·(1 − y²).
 func TanhBackward(t *Team, y, dy, dx []float32) { t.pointwise(opTanhBackward, 0, y, dy, dx) }
 
-// Sigmoid sets y = 1/(1 + e^−x).
-func Sigmoid(t *Team, x, y []float32) { t.pointwise(opSigmoid, 0, x, nil, y) }
-
-// SigmoidBackward sets dx = dy·y·(1 − y).
-func SigmoidBackward(t *Team, y, dy, dx []float32) { t.pointwise(opSigmoidBackward, 0, y, dy, dx) }
-
 func (j *pointwiseJob) Run(_, lo, hi int) {
 	x, out := j.x[lo:hi], j.out[lo:hi]
 	var dy []float32
@@ -98,22 +90,5 @@ func (j *pointwiseJob) Run(_, lo, hi int) {
 		for i, y := range x {
 			out[i] = dy[i] * (1 - y*y)
 		}
-	case opSigmoid:
-		for i, v := range x {
-			out[i] = SigmoidScalar(v)
-		}
-	case opSigmoidBackward:
-		for i, y := range x {
-			out[i] = dy[i] * y * (1 - y)
-		}
 	}
-}
-
-// SigmoidScalar is 1/(1 + e^−x), evaluated without overflow for any x.
-func SigmoidScalar(x float32) float32 {
-	if x >= 0 {
-		return float32(1 / (1 + math.Exp(-float64(x))))
-	}
-	e := math.Exp(float64(x))
-	return float32(e / (1 + e))
 }

@@ -13,7 +13,6 @@ const (
 	ReLU ActKind = iota
 	LeakyReLU
 	Tanh
-	Sigmoid
 )
 
 // leakySlope is the negative slope of LeakyReLU in the discriminator and
@@ -42,8 +41,6 @@ func (l *Activation) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32
 		kernels.LeakyReLU(ctx.Team, leakySlope, x, y)
 	case Tanh:
 		kernels.Tanh(ctx.Team, x, y)
-	case Sigmoid:
-		kernels.Sigmoid(ctx.Team, x, y)
 	}
 	return y
 }
@@ -60,13 +57,11 @@ func (l *Activation) Backward(ctx *Ctx, dy []float32, _, needDx bool) []float32 
 		kernels.LeakyReLUBackward(ctx.Team, leakySlope, l.y, dy, dx)
 	case Tanh:
 		kernels.TanhBackward(ctx.Team, l.y, dy, dx)
-	case Sigmoid:
-		kernels.SigmoidBackward(ctx.Team, l.y, dy, dx)
 	}
 	return dx
 }
 
 // String names the nonlinearity.
 func (l *Activation) String() string {
-	return [...]string{ReLU: "relu", LeakyReLU: "leaky relu", Tanh: "tanh", Sigmoid: "sigmoid"}[l.Kind]
+	return [...]string{ReLU: "relu", LeakyReLU: "leaky relu", Tanh: "tanh"}[l.Kind]
 }

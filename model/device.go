@@ -313,8 +313,6 @@ func newDeviceActivation(dev *cuda.Device, k ActKind) *deviceActivation {
 		a.kind, a.slope = cuda.LeakyReLU, leakySlope
 	case Tanh:
 		a.kind = cuda.Tanh
-	case Sigmoid:
-		a.kind = cuda.Sigmoid
 	}
 	return a
 }

@@ -561,7 +561,7 @@ extern "C" __global__ void bn_backward_data(i64 batch, i64 c, i64 p, const float
 }
 
 // ---------------------------------------------------------------------------
-// Activations: kind 0 is (leaky) ReLU with the given slope, 1 tanh, 2 sigmoid.
+// Activations: kind 0 is (leaky) ReLU with the given slope, 1 tanh.
 // The backward passes use the saved output y.
 
 extern "C" __global__ void act_fwd(i64 n, i64 kind, double slope, const float *x, float *y)
@@ -570,12 +570,7 @@ extern "C" __global__ void act_fwd(i64 n, i64 kind, double slope, const float *x
     if (i >= n)
         return;
     float v = x[i];
-    if (kind == 0)
-        y[i] = v > 0 ? v : (float)slope * v;
-    else if (kind == 1)
-        y[i] = tanhf(v);
-    else
-        y[i] = v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v));
+    y[i] = kind == 0 ? (v > 0 ? v : (float)slope * v) : tanhf(v);
 }
 
 extern "C" __global__ void act_bwd(i64 n, i64 kind, double slope, const float *y, const float *dy,
@@ -585,12 +580,7 @@ extern "C" __global__ void act_bwd(i64 n, i64 kind, double slope, const float *y
     if (i >= n)
         return;
     float v = y[i], d = dy[i];
-    if (kind == 0)
-        dx[i] = v > 0 ? d : (float)slope * d;
-    else if (kind == 1)
-        dx[i] = d * (1 - v * v);
-    else
-        dx[i] = d * v * (1 - v);
+    dx[i] = kind == 0 ? (v > 0 ? d : (float)slope * d) : d * (1 - v * v);
 }
 
 // ---------------------------------------------------------------------------

@@ -206,7 +206,6 @@ type Activation int
 const (
 	LeakyReLU Activation = iota // ReLU with slope 0
 	Tanh
-	Sigmoid
 )
 
 // Activate computes y = f(x); slope is LeakyReLU's negative slope.
