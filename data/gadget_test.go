@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -135,28 +136,16 @@ func TestSnapshotFormatsAndByteOrders(t *testing.T) {
 				if h.BoxSize != 10 || h.Npart[1] != 3 || h.Nall[4] != 1 || h.Omega0 != 0.31 || h.HubbleParam != 0.68 || h.Massarr[2] != 1 || h.Time != 1 {
 					t.Fatalf("format %d %v: header %+v", format, order, h)
 				}
-				if got := collect(t, snap, 2); !equalF64(got, s.pos[1]) {
+				if got := collect(t, snap, 2); !slices.Equal(got, s.pos[1]) {
 					t.Fatalf("format %d %v width %d: type 1 positions %v, want %v", format, order, width, got, s.pos[1])
 				}
 				snap.Types = 1<<0 | 1<<4
-				if got, want := collect(t, snap, 1), append(append([]float64{}, s.pos[0]...), s.pos[4]...); !equalF64(got, want) || snap.Count() != 3 {
+				if got, want := collect(t, snap, 1), append(append([]float64{}, s.pos[0]...), s.pos[4]...); !slices.Equal(got, want) || snap.Count() != 3 {
 					t.Fatalf("types 0 and 4: %v, want %v (count %d)", got, want, snap.Count())
 				}
 			}
 		}
 	}
-}
-
-func equalF64(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestSnapshotMultiFile(t *testing.T) {
@@ -179,7 +168,7 @@ func TestSnapshotMultiFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := collect(t, snap, 1), []float64{1, 1, 1, 2, 2, 2, 3, 3, 3}; !equalF64(got, want) {
+		if got, want := collect(t, snap, 1), []float64{1, 1, 1, 2, 2, 2, 3, 3, 3}; !slices.Equal(got, want) {
 			t.Fatalf("%s: %v, want %v", name, got, want)
 		}
 		if len(snap.Inputs()) != 3 || snap.Count() != 3 {

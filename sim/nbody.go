@@ -39,12 +39,6 @@ func Default2D() Config {
 	return Config{Dim: 2, Particles: 256, Mesh: 512, Box: 100, ZStart: 49, ZEnd: 0, Steps: 40, Cosmology: Planck18()}
 }
 
-// Default3D is a small 3D run: 128³ particles in (100 Mpc/h)³ on a 256³
-// mesh, z = 49 to 0 in 40 steps.
-func Default3D() Config {
-	return Config{Dim: 3, Particles: 128, Mesh: 256, Box: 100, ZStart: 49, ZEnd: 0, Steps: 40, Cosmology: Planck18()}
-}
-
 // Check reports a configuration the code cannot run, wrapping
 // data.ErrBadInput.
 func (c Config) Check() error {

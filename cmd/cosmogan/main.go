@@ -218,12 +218,7 @@ func benchLayers(dim, batch, steps, threads int, asJSON bool) error {
 		return err
 	}
 	if asJSON {
-		for _, l := range res.Layers {
-			if err := printJSON(l); err != nil {
-				return err
-			}
-		}
-		return nil
+		return printJSONLines(res.Layers)
 	}
 	fmt.Printf("%dD layers, batch %d, %d threads, median of %d; GEMM ceiling (Sgemm n=1024) %.1f GFLOP/s\n\n",
 		res.Dim, res.Batch, res.Threads, res.Reps, res.CeilingGFLOPS)
@@ -250,12 +245,7 @@ func benchKernels(dim, batch, steps int, peak float64, asJSON bool) error {
 		return err
 	}
 	if asJSON {
-		for _, k := range res.Kernels {
-			if err := printJSON(k); err != nil {
-				return err
-			}
-		}
-		return nil
+		return printJSONLines(res.Kernels)
 	}
 	fmt.Printf("%dD convolution kernels, batch %d, %s, median of %d; FP32 peak %.0f TFLOP/s\n\n", res.Dim, res.Batch, res.Device, res.Reps, res.PeakTFLOPS)
 	fmt.Printf("%-3s %-24s %-16s %9s %9s %9s %6s\n", "net", "layer", "kernel", "GFLOP", "ms", "GFLOP/s", "peak")
@@ -334,13 +324,10 @@ func benchScaling(config string, steps, threads int, gpus string, stepCompute, l
 	if err != nil {
 		return err
 	}
+	if asJSON {
+		return printJSONLines(proj)
+	}
 	for _, p := range proj {
-		if asJSON {
-			if err := printJSON(p); err != nil {
-				return err
-			}
-			continue
-		}
 		fmt.Printf("projected: %5d GPUs, ring all-reduce %.4f s, efficiency %.3f\n", p.GPUs, p.ReduceS, p.Efficiency)
 	}
 	return nil
@@ -352,5 +339,15 @@ func printJSON(v any) error {
 		return err
 	}
 	fmt.Println(string(b))
+	return nil
+}
+
+// printJSONLines prints each value of vs as one JSON line.
+func printJSONLines[T any](vs []T) error {
+	for _, v := range vs {
+		if err := printJSON(v); err != nil {
+			return err
+		}
+	}
 	return nil
 }
