@@ -61,6 +61,23 @@ func (m Mesh) check(gridLen, posLen int) {
 	}
 }
 
+// Assign returns the density (particles per pixel) of the positions pos on
+// mesh m by scheme s, as a new grid of m.N^m.Dim values, first touched in
+// parallel so that its pages spread over the workers. DTFE is 2D only: other
+// dimensions are ErrBadInput.
+func Assign(m Mesh, s Scheme, pos []float64, threads int) ([]float32, error) {
+	if s == DTFE {
+		if m.Dim != 2 {
+			return nil, fmt.Errorf("dtfe assignment of %dD particles, want 2D (n, 2) positions: %w", m.Dim, ErrBadInput)
+		}
+		return DTFE2D(pos, m, threads)
+	}
+	g := make([]float32, pow(m.N, m.Dim))
+	prefault(g, threads)
+	Deposit(g, m, s, pos, threads)
+	return g, nil
+}
+
 // Deposit adds each particle of pos (Dim coordinates per particle, in the
 // units of Box) to grid with weight 1, by NGP or CIC. Coordinates outside
 // [0, Box) wrap periodically; they must be finite (it panics otherwise:

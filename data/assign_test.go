@@ -1,8 +1,10 @@
 package data
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -202,5 +204,23 @@ func TestNGPThreadsAndChunks(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAssign: a new grid with what Deposit writes, and DTFE refused in 3D.
+func TestAssign(t *testing.T) {
+	m := Mesh{Dim: 3, N: 4, Box: 1}
+	pos := []float64{0.1, 0.2, 0.3, 0.9, 0.9, 0.9, 0.1, 0.2, 0.3}
+	g, err := Assign(m, NGP, pos, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, 64)
+	Deposit(want, m, NGP, pos, 1)
+	if !slices.Equal(g, want) || want[(0*4+0)*4+1] != 2 {
+		t.Errorf("Assign NGP = %v, want %v with 2 particles in cell (0, 0, 1)", g, want)
+	}
+	if _, err := Assign(m, DTFE, pos, 1); !errors.Is(err, ErrBadInput) {
+		t.Errorf("3D DTFE: %v, want ErrBadInput", err)
 	}
 }

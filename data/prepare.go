@@ -62,7 +62,7 @@ func Prepare(p Particles, o PrepareOptions) (*Field, error) {
 		if err := p.Each(o.Chunk, func(pos []float64) error { all = append(all, pos...); return nil }); err != nil {
 			return nil, err
 		}
-		rho, err := DTFE2D(all, m, o.Threads)
+		rho, err := Assign(m, DTFE, all, o.Threads)
 		if err != nil {
 			return nil, err
 		}

@@ -138,16 +138,7 @@ func (s *Simulation) Step(a1 float64) {
 // Density assigns the particles to a grid^Dim field in particles per pixel
 // with scheme (NGP, CIC, or DTFE in 2D).
 func (s *Simulation) Density(scheme data.Scheme, grid int) ([]float32, error) {
-	m := data.Mesh{Dim: s.Cfg.Dim, N: grid, Box: s.Cfg.Box}
-	if scheme == data.DTFE {
-		if s.Cfg.Dim != 2 {
-			return nil, fmt.Errorf("dtfe of a %dD simulation, want 2D: %w", s.Cfg.Dim, data.ErrBadInput)
-		}
-		return data.DTFE2D(s.Pos, m, s.threads)
-	}
-	g := make([]float32, pow(grid, s.Cfg.Dim))
-	data.Deposit(g, m, scheme, s.Pos, s.threads)
-	return g, nil
+	return data.Assign(data.Mesh{Dim: s.Cfg.Dim, N: grid, Box: s.Cfg.Box}, scheme, s.Pos, s.threads)
 }
 
 // wrapBox maps x into [0, box) periodically.
