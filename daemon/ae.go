@@ -116,7 +116,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 		return nil
 	}
 	final := newCheckpoint(r, stageAE, p, []trained{{net: ae.E}}, model.Capture(gan.G, nil), model.Capture(gan.D, nil))
-	if err := (checkpointer{dir: r.dir, stage: stageAE, log: r.log}).write(final, "final"); err != nil {
+	if err := r.checkpointer(stageAE).write(final, "final"); err != nil {
 		return err
 	}
 	r.state.Weights[stageAE] = weightsSHA256(ae.E.Params)
@@ -124,18 +124,26 @@ func (r *runner) trainAE(ctx context.Context) error {
 }
 
 // loadBestGAN loads G and D from the GAN stage's best checkpoint (by the
-// evaluation score), or from its final one when no evaluation ran.
+// evaluation score). If that one cannot be used, it falls back to the final
+// one, but never silently: the AE is then trained against another G than
+// the best, which the log, state.json and the report say.
 func (r *runner) loadBestGAN(gan *model.GAN) error {
 	if r.comm.Rank() != 0 {
 		return nil
 	}
+	cp := r.checkpointer(stageGAN)
 	path := r.dir.path("checkpoints", stageGAN+"-best.ckpt")
-	ck, err := readCheckpoint(path)
+	ck, err := cp.read(path)
 	if err != nil {
-		path = r.dir.path("checkpoints", stageGAN+"-final.ckpt")
-		if ck, err = readCheckpoint(path); err != nil {
-			return fmt.Errorf("AE stage needs the trained GAN: %w", err)
+		final := r.dir.path("checkpoints", stageGAN+"-final.ckpt")
+		fck, ferr := cp.read(final)
+		if ferr != nil {
+			return fmt.Errorf("AE stage needs the trained GAN: %w; and %w", err, ferr)
 		}
+		note := fmt.Sprintf("the AE decoder and loss are the final GAN (%s, step %d), not the best: %v", final, fck.Step, err)
+		r.log.Warn().Str("file", final).Str("unusable", path).Err(err).Msg("AE decoder: falling back to the final GAN checkpoint")
+		r.state.note(note)
+		path, ck = final, fck
 	}
 	if _, err := restore(ck, r.cfg.Model, []trained{{net: gan.G}, {net: gan.D}}); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
@@ -28,6 +29,8 @@ type progress struct {
 	BestStep  int     `json:"best_step"`
 	Stale     int     `json:"stale"` // evaluations since the best
 	WorldSize int     `json:"world_size"`
+	Updates   int     `json:"updates"`          // updates applied (steps not skipped)
+	Skipped   int     `json:"skipped_in_a_row"` // skipped steps since the last applied update
 }
 
 // trained is a network trained in a stage, with its optimizer.
@@ -39,9 +42,31 @@ type trained struct {
 // checkpointer writes and reads the checkpoints of one stage. Only rank 0
 // writes; readers are rank 0 too, which then broadcasts.
 type checkpointer struct {
-	dir   runDir
-	stage string
-	log   zerolog.Logger
+	dir        runDir
+	stage      string
+	log        zerolog.Logger
+	configHash string // of the run: a checkpoint with another one is not this run's
+}
+
+// checkpointer is the checkpointer of one of r's stages.
+func (r *runner) checkpointer(stage string) checkpointer {
+	return checkpointer{dir: r.dir, stage: stage, log: r.log, configHash: r.configHash}
+}
+
+// errForeign marks a checkpoint made with another configuration: a valid
+// file of another run copied into checkpoints/, which must not be resumed.
+var errForeign = errors.New("made with another configuration")
+
+// read decodes the checkpoint at path and checks that this run made it.
+func (c checkpointer) read(path string) (*model.Checkpoint, error) {
+	ck, err := readCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	if got := ck.Meta["config_sha256"]; got != c.configHash {
+		return nil, fmt.Errorf("%s: %w (config_sha256 %.12s…, this run's %.12s…)", path, errForeign, got, c.configHash)
+	}
+	return ck, nil
 }
 
 // keepCheckpoints is how many numbered checkpoints of a stage are kept.
@@ -65,13 +90,14 @@ func (c checkpointer) write(ck *model.Checkpoint, name string) error {
 	return nil
 }
 
-// latest returns the newest readable numbered checkpoint of the stage, or
-// nil. A damaged one is skipped with a warning: the previous one is used.
+// latest returns the newest usable numbered checkpoint of the stage, or nil.
+// A damaged one, or one of another run, is skipped with a warning: the
+// previous one is used.
 func (c checkpointer) latest() *model.Checkpoint {
 	for _, path := range c.dir.checkpoints(c.stage) {
-		ck, err := readCheckpoint(path)
+		ck, err := c.read(path)
 		if err != nil {
-			c.log.Warn().Err(err).Str("file", path).Msg("checkpoint damaged: falling back to the previous one")
+			c.log.Warn().Err(err).Str("file", path).Msg("checkpoint unusable: falling back to the previous one")
 			continue
 		}
 		return ck

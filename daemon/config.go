@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -29,6 +28,9 @@ type Config struct {
 	Device     string `toml:"device"`      // "cpu", or "cuda": train on one GPU per rank
 	RunDir     string `toml:"run_dir"`     // where the run keeps everything
 	StatusAddr string `toml:"status_addr"` // rank 0's HTTP status endpoint; "" = off
+	// StatusPublic allows a status_addr other machines can reach: the
+	// endpoint is read-only but has no authentication.
+	StatusPublic bool `toml:"status_public"`
 
 	Data  DataConfig  `toml:"data"`
 	Model model.Arch  `toml:"model"`
@@ -157,7 +159,7 @@ func configErrorf(format string, args ...any) error {
 // LoadConfig decodes path over the defaults, strictly: an unknown or
 // misspelled key is an error naming the key and the file.
 func LoadConfig(path string) (Config, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readConfigFile(path)
 	if err != nil {
 		return Config{}, &ConfigError{err}
 	}
@@ -169,6 +171,9 @@ func ParseConfig(name string, raw []byte) (Config, error) {
 	cfg := DefaultConfig()
 	// Lists replace the defaults instead of merging into them.
 	cfg.Model.GFilters, cfg.Model.DFilters = nil, nil
+	if d := tomlDepth(raw); d > maxTOMLDepth {
+		return Config{}, configErrorf("%s: keys, tables or arrays nested %d deep, want at most %d", name, d, maxTOMLDepth)
+	}
 	md, err := toml.NewDecoder(bytes.NewReader(raw)).Decode(&cfg)
 	if err != nil {
 		return Config{}, configErrorf("%s: %v", name, err)
@@ -202,14 +207,17 @@ func (c *Config) Validate() error {
 			bad("%s = %d, want ≥ 1", key, v)
 		}
 	}
-	if c.Threads < 0 {
-		bad("threads = %d, want ≥ 0 (0 = all cores)", c.Threads)
+	if c.Threads < 0 || c.Threads > maxThreads {
+		bad("threads = %d, want 0 (all cores) to %d", c.Threads, maxThreads)
 	}
 	if c.Device != "cpu" && c.Device != "cuda" {
 		bad(`device = %q, want "cpu" or "cuda"`, c.Device)
 	}
 	if c.RunDir == "" {
 		bad("run_dir is empty")
+	}
+	if err := c.checkStatusAddr(); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, c.Data.validate(c.Model)...)
 	if err := c.Model.Validate(); err != nil {
@@ -237,17 +245,33 @@ func (c *Config) Validate() error {
 	if c.Out.Samples < 0 {
 		bad("output.samples = %d, want ≥ 0", c.Out.Samples)
 	}
-	if c.GAN.LabelNoise < 0 || c.GAN.LabelNoise >= 0.5 {
+	// Every range is written so that NaN, which fails every comparison,
+	// falls outside it.
+	if !(c.GAN.LabelNoise >= 0 && c.GAN.LabelNoise < 0.5) {
 		bad("gan.label_noise = %g, want in [0, 0.5)", c.GAN.LabelNoise)
 	}
 	for _, a := range []struct {
 		key string
 		c   model.AdamConfig
 	}{{"gan", c.GAN.AdamConfig}, {"ae", c.AE.AdamConfig}} {
-		if a.c.LR <= 0 || a.c.Beta1 < 0 || a.c.Beta1 >= 1 || a.c.Beta2 < 0 || a.c.Beta2 >= 1 || a.c.Eps <= 0 {
-			bad("%s: lr = %g, beta1 = %g, beta2 = %g, eps = %g: want lr > 0, 0 ≤ beta < 1, eps > 0", a.key, a.c.LR, a.c.Beta1, a.c.Beta2, a.c.Eps)
+		// A learning rate above 1 moves every weight by up to its whole
+		// scale per step: never a useful setting, often a typo (2e4 for 2e-4).
+		if !(a.c.LR > 0 && a.c.LR <= 1) {
+			bad("%s.lr = %g, want in (0, 1] (the paper: 2e-4)", a.key, a.c.LR)
+		}
+		for _, b := range []struct {
+			name string
+			v    float32
+		}{{"beta1", a.c.Beta1}, {"beta2", a.c.Beta2}} {
+			if !(b.v >= 0 && b.v < 1) {
+				bad("%s.%s = %g, want in [0, 1)", a.key, b.name, b.v)
+			}
+		}
+		if !(a.c.Eps > 0 && a.c.Eps <= 1) {
+			bad("%s.eps = %g, want in (0, 1] (default 1e-8)", a.key, a.c.Eps)
 		}
 	}
+	errs = append(errs, c.checkBounds()...)
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
 }
@@ -264,7 +288,7 @@ func unjoin(err error) []error {
 // changes results only within float32 rounding, so a run may resume on the
 // other one.
 func (c Config) resultKeys() Config {
-	c.Threads, c.Device, c.RunDir, c.StatusAddr = 0, "", "", ""
+	c.Threads, c.Device, c.RunDir, c.StatusAddr, c.StatusPublic = 0, "", "", "", false
 	return c
 }
 

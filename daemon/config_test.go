@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestShippedConfigurationsParse(t *testing.T) {
@@ -21,7 +22,8 @@ func TestShippedConfigurationsParse(t *testing.T) {
 }
 
 // TestConfigErrorsNameTheKey checks that each kind of bad configuration is a
-// ConfigError (exit status 2) whose message names the file and the key.
+// ConfigError (exit status 2) whose message names the file and the key, and
+// is refused at once.
 func TestConfigErrorsNameTheKey(t *testing.T) {
 	cases := []struct {
 		name, toml string
@@ -34,6 +36,24 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"bad transform", "[data]\ntransform = \"log\"\n", []string{"log"}},
 		{"syntax error", "[gan\n", []string{"bad.toml"}},
 		{"filters without the density channel", "[model]\ng_filters = [8, 4]\n", []string{"model.g_filters"}},
+		// Hostile values that used to run (and end "complete" with wrong
+		// weights), crash or exhaust memory.
+		{"NaN learning rate", "[gan]\nlr = nan\n", []string{"gan.lr = NaN", "(0, 1]"}},
+		{"huge learning rate", "[gan]\nlr = 1e30\n", []string{"gan.lr = 1e+30"}},
+		{"NaN beta1", "[ae]\nbeta1 = nan\n", []string{"ae.beta1 = NaN"}},
+		{"NaN eps", "[gan]\neps = nan\n", []string{"gan.eps = NaN"}},
+		{"NaN label noise", "[gan]\nlabel_noise = nan\n", []string{"gan.label_noise = NaN"}},
+		{"infinite label noise", "[gan]\nlabel_noise = -inf\n", []string{"gan.label_noise = -Inf"}},
+		{"huge latent", "[model]\nlatent = 1000000000000\n", []string{"model.latent = 1000000000000"}},
+		{"64 layers", "[model]\nd_filters = [" + strings.Repeat("1, ", 63) + "1]\n", []string{"model.d_filters has 64 layers"}},
+		{"huge batch", "[gan]\nbatch = 1000000000\n", []string{"gan.batch = 1000000000, want at most"}},
+		{"huge samples", "[output]\nsamples = 1000000000\n", []string{"output.samples = 1000000000"}},
+		{"a million threads", "threads = 1000000\n", []string{"threads = 1000000"}},
+		{"huge grid", "[data]\ngrid = 1048576\n", []string{"data.grid = 1048576"}},
+		{"public status endpoint", "status_addr = \"0.0.0.0:8080\"\n", []string{"status_addr", "status_public = true"}},
+		{"status address without port", "status_addr = \"localhost\"\n", []string{"status_addr = \"localhost\"", "host:port"}},
+		{"deeply nested keys", strings.Repeat("a.", 5000) + "a = 1\n", []string{"nested", "deep"}},
+		{"deeply nested arrays", "x = " + strings.Repeat("[", 100) + strings.Repeat("]", 100) + "\n", []string{"nested"}},
 	}
 	dir := t.TempDir()
 	for _, tc := range cases {
@@ -42,7 +62,11 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.toml), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			start := time.Now()
 			_, err := LoadConfig(path)
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %v to refuse", d)
+			}
 			var ce *ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("error %v, want a ConfigError", err)

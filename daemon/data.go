@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -53,8 +54,8 @@ func (r *runner) fieldPath(split string, i int) string {
 
 // makeData writes the dataset (rank 0). Fields already written (the stage
 // was interrupted) are kept: each is deterministic for its seed, and written
-// atomically.
-func (r *runner) makeData() error {
+// atomically. When ctx is done it stops within a simulation step.
+func (r *runner) makeData(ctx context.Context) error {
 	dc, dim := r.cfg.Data, r.cfg.Model.Dim
 	meta := map[string]any{"source": dc.Source, "transform": dc.Transform.String(), "seed": r.cfg.Seed}
 	if dc.Source == "field" {
@@ -79,7 +80,10 @@ func (r *runner) makeData() error {
 			} else if !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
-			rho, err := r.makeField(k)
+			rho, err := r.makeField(ctx, k)
+			if ctx.Err() != nil {
+				return stopped(ctx, stageData, fmt.Sprintf("%d fields", k))
+			}
 			if err != nil {
 				return err
 			}
@@ -106,7 +110,7 @@ func (r *runner) makeData() error {
 
 // makeField makes realization k of the configured source, in particles per
 // pixel.
-func (r *runner) makeField(k int) ([]float32, error) {
+func (r *runner) makeField(ctx context.Context, k int) ([]float32, error) {
 	dc, dim := r.cfg.Data, r.cfg.Model.Dim
 	seed := sim.RealizationSeed(r.cfg.Seed, k)
 	if dc.Source == "lognormal" {
@@ -116,7 +120,9 @@ func (r *runner) makeField(k int) ([]float32, error) {
 	if err != nil {
 		return nil, &ConfigError{err}
 	}
-	s.Run()
+	if err := s.RunContext(ctx); err != nil {
+		return nil, err
+	}
 	scheme, _ := data.ParseScheme(dc.Assign) // validated with the configuration
 	return s.Density(scheme, dc.Grid)
 }

@@ -79,7 +79,7 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	if r.comm.Rank() != 0 {
 		return nil
 	}
-	if err := (checkpointer{dir: r.dir, stage: stageGAN, log: r.log}).write(newCheckpoint(r, stageGAN, p, nets), "final"); err != nil {
+	if err := r.checkpointer(stageGAN).write(newCheckpoint(r, stageGAN, p, nets), "final"); err != nil {
 		return err
 	}
 	r.state.Weights[stageGAN] = weightsSHA256(gan.G.Params, gan.D.Params)
@@ -142,7 +142,7 @@ func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p
 		return nil
 	}
 	p.Best, p.BestStep, p.Stale = d.Score, p.Step, 0
-	return (checkpointer{dir: r.dir, stage: stageGAN, log: r.log}).write(newCheckpoint(r, stageGAN, *p, nets), "best")
+	return r.checkpointer(stageGAN).write(newCheckpoint(r, stageGAN, *p, nets), "best")
 }
 
 // generateFrom runs G in inference mode on the latent vectors z.

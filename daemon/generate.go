@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 
+	"github.com/cosmogan/cosmogan/data"
 	"github.com/cosmogan/cosmogan/kernels"
 	"github.com/cosmogan/cosmogan/model"
 )
@@ -15,20 +16,21 @@ func Generate(checkpoint string, n int, seed uint64, threads int, out string) (t
 	if n < 1 {
 		return "", configErrorf("--n %d: want at least 1 sample", n)
 	}
+	// Every failure to load is the given file's: exit status 2.
 	ck, err := readCheckpoint(checkpoint)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w (want a checkpoint of a GAN or AE stage, e.g. RUN_DIR/checkpoints/gan-best.ckpt): %w", err, data.ErrBadInput)
 	}
 	g, err := model.NewGenerator(ck.Arch)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", checkpoint, err)
+		return "", fmt.Errorf("%s: %w: %w", checkpoint, err, data.ErrBadInput)
 	}
 	ns, err := ck.Net("G")
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", checkpoint, err)
+		return "", fmt.Errorf("%s: %w; want a checkpoint holding a generator G (gan-*.ckpt or ae-final.ckpt): %w", checkpoint, err, data.ErrBadInput)
 	}
 	if err := ns.Restore(g, nil); err != nil {
-		return "", fmt.Errorf("%s: %w", checkpoint, err)
+		return "", fmt.Errorf("%s: %w: %w", checkpoint, err, data.ErrBadInput)
 	}
 	team := kernels.NewTeam(threads)
 	defer team.Close()

@@ -81,15 +81,14 @@ var ErrStopped = errors.New("stopped by a signal after writing a checkpoint")
 // in place. Rank 0 writes the checkpoints; every rank takes part in the
 // collectives, in the same order.
 func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
-	cp := checkpointer{dir: r.dir, stage: st.name, log: r.log}
+	cp := r.checkpointer(st.name)
 	p := progress{Best: math.MaxFloat64, WorldSize: r.comm.Size()} // no evaluation yet
-	if err := r.resume(st, cp, &p); err != nil {
+	if err := r.resume(st, cp, &p, false); err != nil {
 		return p, err
 	}
 	if err := st.push(); err != nil {
 		return p, err
 	}
-	log := r.log
 	save := func(name string) error {
 		if err := st.pull(); err != nil {
 			return err
@@ -113,72 +112,40 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 	}
 
 	agg := make([]float64, len(st.values)+1) // the values, then the stop flag
-	skipped := 0
 	bar := r.newProgressBar(st.name, st.steps, st.batch)
 	last, lastStep := time.Now(), p.Step
 	for p.Step < st.steps && !(st.done != nil && st.done(p)) {
-		vals, skip, err := st.step(p.Step, p.Rollbacks)
+		skip, stop, err := r.step(ctx, st, &p, agg)
 		if err != nil {
 			return p, err
 		}
-		copy(agg, vals)
-		agg[len(agg)-1] = 0
-		if interrupted(ctx) {
-			agg[len(agg)-1] = 1
-		}
-		if err := r.comm.AllReduceSum64(agg); err != nil {
-			return p, err
-		}
-		for i := range vals {
-			agg[i] /= float64(r.comm.Size())
-		}
-		stop := agg[len(agg)-1] > 0
-		p.Step++
-		st.stale = st.device != nil
-
 		if skip {
-			skipped++
-			log.Warn().Int("step", p.Step).Int("in_a_row", skipped).Msg("update skipped: gradients not finite on some rank")
-			if skipped >= r.cfg.Train.MaxSkippedSteps {
-				if err := r.rollback(st, cp, &p); err != nil {
+			if err := r.skipped(st, cp, &p); err != nil {
+				return p, err
+			}
+		} else {
+			p.Skipped = 0
+			p.Updates++
+			if err := r.afterUpdate(st, &p); err != nil {
+				return p, err
+			}
+			bar.update(p.Step)
+			if p.Step%st.logEvery == 0 || p.Step == st.steps {
+				r.logStep(st, p.Step, agg, float64((p.Step-lastStep)*st.batch)/time.Since(last).Seconds())
+				last, lastStep = time.Now(), p.Step
+			}
+			if st.evaluate != nil && (p.Step%st.evalEvery == 0 || p.Step == st.steps) {
+				if err := st.pull(); err != nil {
 					return p, err
 				}
-				skipped = 0
-			}
-			continue
-		}
-		skipped = 0
-		if err := r.shareState(st); err != nil {
-			return p, err
-		}
-		if p.Step%r.cfg.Train.ChecksumEvery == 0 {
-			if err := st.pull(); err != nil {
-				return p, err
-			}
-			if err := r.compareChecksums(st.nets, p.Step); err != nil {
-				return p, err
+				if err := st.evaluate(&p); err != nil {
+					return p, err
+				}
 			}
 		}
-		bar.update(p.Step)
-		if p.Step%st.logEvery == 0 || p.Step == st.steps {
-			ev := log.Info().Int("step", p.Step).Int("of", st.steps)
-			for i, name := range st.values {
-				ev = ev.Float64(name, agg[i])
-			}
-			rate := float64((p.Step-lastStep)*st.batch) / time.Since(last).Seconds()
-			ev.Float64("samples_per_s", rate).Msg(st.name)
-			r.status.record(st.name, p.Step, st.steps, st.batch, rate, st.values, agg[:len(st.values)])
-			last, lastStep = time.Now(), p.Step
-		}
-		if st.evaluate != nil && (p.Step%st.evalEvery == 0 || p.Step == st.steps) {
-			if err := st.pull(); err != nil {
-				return p, err
-			}
-			if err := st.evaluate(&p); err != nil {
-				return p, err
-			}
-		}
-		if stop || (p.Step%st.checkpointEvery == 0 && p.Step < st.steps) {
+		// A stop is honoured after every step, skipped or not, so that a
+		// signal ends a run that is skipping steps too.
+		if stop || (!skip && p.Step%st.checkpointEvery == 0 && p.Step < st.steps) {
 			if err := save(""); err != nil {
 				return p, err
 			}
@@ -192,23 +159,94 @@ func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
 	if err := st.pull(); err != nil {
 		return p, err
 	}
+	if p.Updates == 0 && st.steps > 0 {
+		return p, fmt.Errorf("%s stage ended after %d steps without applying one update (every step was skipped for non-finite gradients): %w",
+			st.name, p.Step, errDiverged)
+	}
 	if p.Step < st.steps {
-		log.Info().Int("step", p.Step).Int("best_step", p.BestStep).Msg("early stop: the evaluations stopped improving")
+		r.log.Info().Int("step", p.Step).Int("best_step", p.BestStep).Msg("early stop: the evaluations stopped improving")
 	}
 	return p, nil
 }
 
+// step runs training step p.Step on this rank's part of the batch, averages
+// its values over the ranks into agg and advances p.Step. It reports whether
+// the update was skipped (non-finite gradients on some rank) and whether any
+// rank was asked to stop.
+func (r *runner) step(ctx context.Context, st *stageRun, p *progress, agg []float64) (skip, stop bool, err error) {
+	vals, skip, err := st.step(p.Step, p.Rollbacks)
+	if err != nil {
+		return false, false, err
+	}
+	copy(agg, vals)
+	agg[len(agg)-1] = 0
+	if interrupted(ctx) {
+		agg[len(agg)-1] = 1
+	}
+	if err := r.comm.AllReduceSum64(agg); err != nil {
+		return false, false, err
+	}
+	for i := range vals {
+		agg[i] /= float64(r.comm.Size())
+	}
+	p.Step++
+	st.stale = st.device != nil
+	return skip, agg[len(agg)-1] > 0, nil
+}
+
+// skipped counts a skipped update, and rolls the stage back to its last
+// checkpoint after too many in a row.
+func (r *runner) skipped(st *stageRun, cp checkpointer, p *progress) error {
+	p.Skipped++
+	r.log.Warn().Int("step", p.Step).Int("in_a_row", p.Skipped).Msg("update skipped: gradients not finite on some rank")
+	if p.Skipped < r.cfg.Train.MaxSkippedSteps {
+		return nil
+	}
+	return r.rollback(st, cp, p)
+}
+
+// afterUpdate keeps the ranks identical after an applied update: batch-norm
+// statistics shared, parameters compared every checksum_every steps.
+func (r *runner) afterUpdate(st *stageRun, p *progress) error {
+	if err := r.shareState(st); err != nil {
+		return err
+	}
+	if p.Step%r.cfg.Train.ChecksumEvery != 0 {
+		return nil
+	}
+	if err := st.pull(); err != nil {
+		return err
+	}
+	return r.compareChecksums(st.nets, p.Step)
+}
+
+// logStep logs the values of a step averaged over ranks, and shows them on
+// the status endpoint.
+func (r *runner) logStep(st *stageRun, step int, agg []float64, rate float64) {
+	ev := r.log.Info().Int("step", step).Int("of", st.steps)
+	for i, name := range st.values {
+		ev = ev.Float64(name, agg[i])
+	}
+	ev.Float64("samples_per_s", rate).Msg(st.name)
+	r.status.record(st.name, step, st.steps, st.batch, rate, st.values, agg[:len(st.values)])
+}
+
 // resume restores the latest checkpoint on rank 0, if there is one, and
 // broadcasts the networks and the progress, so every rank starts from the
-// same point whether or not there was one.
-func (r *runner) resume(st *stageRun, cp checkpointer, p *progress) error {
+// same point whether or not there was one. With needed (a rollback), no
+// checkpoint is an error: the networks as they are are what diverged.
+func (r *runner) resume(st *stageRun, cp checkpointer, p *progress, needed bool) error {
 	var err error
 	if r.comm.Rank() == 0 {
-		if ck := cp.latest(); ck != nil {
-			err = r.restoreFrom(ck, st, p)
-			if err == nil {
+		ck := cp.latest()
+		switch {
+		case ck != nil:
+			if err = r.restoreFrom(ck, st, p); err == nil {
 				r.log.Info().Int("step", p.Step).Msg("resuming from checkpoint")
 			}
+		case needed:
+			err = fmt.Errorf("%s stage at step %d: gradients not finite for %d steps in a row and no checkpoint to roll back to: %w (try a lower learning rate, or check the data for NaN)",
+				st.name, p.Step, r.cfg.Train.MaxSkippedSteps, errDiverged)
 		}
 	}
 	if err := r.agree(err); err != nil {
@@ -246,13 +284,13 @@ func (r *runner) rollback(st *stageRun, cp checkpointer, p *progress) error {
 			st.name, p.Step, r.cfg.Train.MaxRollbacks, errDiverged)
 	}
 	r.log.Warn().Int("step", p.Step).Int("rollback", rollbacks).Msg("rolling back to the last checkpoint")
-	if err := r.resume(st, cp, p); err != nil {
+	if err := r.resume(st, cp, p, true); err != nil {
 		return err
 	}
 	if err := st.push(); err != nil {
 		return err
 	}
-	p.Rollbacks = rollbacks
+	p.Rollbacks, p.Skipped = rollbacks, 0
 	return nil
 }
 
@@ -300,20 +338,26 @@ func (r *runner) compareChecksums(nets []trained, step int) error {
 // rank is left waiting in a collective the failed one will never join.
 func (r *runner) agree(err error) error { return agreeOn(r.comm, err) }
 
-// agreeOn is agree for comm, before there is a runner.
+// agreeOn is agree for comm, before there is a runner. A rank stopped by a
+// signal (ErrStopped) makes the others stopped too, not failed.
 func agreeOn(comm parallel.Comm, err error) error {
-	flag := []float64{0}
-	if err != nil {
-		flag[0] = float64(comm.Rank() + 1)
+	flags := []float64{0, 0} // ranks failed, ranks stopped
+	switch {
+	case errors.Is(err, ErrStopped):
+		flags[1] = 1
+	case err != nil:
+		flags[0] = 1
 	}
-	if cerr := comm.AllReduceSum64(flag); cerr != nil {
+	if cerr := comm.AllReduceSum64(flags); cerr != nil {
 		return cerr
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if flag[0] > 0 {
+	case flags[0] > 0:
 		return fmt.Errorf("another rank failed (see its log)")
+	case flags[1] > 0:
+		return fmt.Errorf("another rank was stopped: %w", ErrStopped)
 	}
 	return nil
 }

@@ -128,3 +128,46 @@ func TestDeviceCopyIsPulledAndPushed(t *testing.T) {
 			p.Rollbacks, nets[0].net.Params[0], dev.value, start+12)
 	}
 }
+
+// TestRollbackWithoutCheckpointFails scripts a stage whose steps fail before
+// its first checkpoint: there is nothing to roll back to, so the stage must
+// fail, not "restore" the networks that diverged and go on.
+func TestRollbackWithoutCheckpointFails(t *testing.T) {
+	r, nets := loopRunner(t)
+	st := &stageRun{name: stageGAN, steps: 20, batch: 1, checkpointEvery: 10, logEvery: 100, evalEvery: 100, nets: nets,
+		values: []string{"loss"},
+		step:   func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, s >= 2, nil }}
+	_, err := r.runStage(context.Background(), st)
+	if !errors.Is(err, errDiverged) || !strings.Contains(err.Error(), "no checkpoint to roll back to") {
+		t.Fatalf("error %v, want divergence with no checkpoint", err)
+	}
+}
+
+// TestStageWithoutOneUpdateFails skips every step of a stage shorter than
+// max_skipped_steps: it ends without a rollback, and must not end as a
+// success with untrained weights.
+func TestStageWithoutOneUpdateFails(t *testing.T) {
+	r, nets := loopRunner(t)
+	st := &stageRun{name: stageGAN, steps: 2, batch: 1, checkpointEvery: 10, logEvery: 100, evalEvery: 100, nets: nets,
+		values: []string{"loss"},
+		step:   func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, true, nil }}
+	_, err := r.runStage(context.Background(), st)
+	if !errors.Is(err, errDiverged) || !strings.Contains(err.Error(), "without applying one update") {
+		t.Fatalf("error %v, want a failure for a stage without updates", err)
+	}
+}
+
+// TestSignalStopsASkippingStage stops a stage whose every step is skipped:
+// the stop must be honoured after the step it arrives in.
+func TestSignalStopsASkippingStage(t *testing.T) {
+	r, nets := loopRunner(t)
+	r.cfg.Train.MaxSkippedSteps = 1000
+	steps := 0
+	st := &stageRun{name: stageGAN, steps: 100, batch: 1, checkpointEvery: 10, logEvery: 100, evalEvery: 100, nets: nets,
+		values: []string{"loss"},
+		step:   func(s, rollbacks int) ([]float64, bool, error) { steps++; return []float64{1}, true, nil }}
+	_, err := r.runStage(newStopAfter(3), st)
+	if !errors.Is(err, ErrStopped) || steps != 4 {
+		t.Fatalf("error %v after %d steps, want a stop after 4", err, steps)
+	}
+}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -19,13 +20,13 @@ import (
 // (generated samples against held-out test crops) and of the AE
 // (reconstructions against the crops they encode, paired) with the figures
 // and pages of eval, and the training curves, in RUN_DIR/report/.
-func (r *runner) writeReport() error {
+func (r *runner) writeReport(ctx context.Context) error {
 	if err := r.loadData(); err != nil {
 		return err
 	}
 	arch := r.cfg.Model
 	n := r.cfg.GAN.EvalSamples
-	ae, err := readCheckpoint(r.dir.path("checkpoints", stageAE+"-final.ckpt"))
+	ae, err := r.checkpointer(stageAE).read(r.dir.path("checkpoints", stageAE+"-final.ckpt"))
 	if err != nil {
 		return err
 	}
@@ -45,6 +46,9 @@ func (r *runner) writeReport() error {
 		"test crops", "generated")
 	if err != nil {
 		return err
+	}
+	if ctx.Err() != nil {
+		return stopped(ctx, stageReport, "the GAN's report")
 	}
 	val, err := readNPY(r.dir.path("samples", "test.npy"))
 	if err != nil {
@@ -71,7 +75,8 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}img{max-width:100%}</style></head>
 <body><h1>cosmogan run report</h1>
 <p>Configuration: <code>../config.toml</code>. Scores: the sum of the four distances of §4.1 in decades (0 when the sets agree; lower is better).</p>
-<ul>
+{{range .Notes}}<p><strong>Note:</strong> {{.}}</p>
+{{end}}<ul>
 <li><a href="gan/report.html">Best generator against held-out test crops</a>: score {{printf "%.4g" .GAN}}</li>
 <li><a href="ae/report.html">Autoencoder: test crops and their reconstructions (paired, with Dice)</a>: score {{printf "%.4g" .AE}}</li>
 </ul>
@@ -82,7 +87,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 // writeIndex writes report/report.html, the page that leads to the others.
 func (r *runner) writeIndex(ganScore, aeScore float64) error {
 	var b bytes.Buffer
-	if err := indexPage.Execute(&b, map[string]float64{"GAN": ganScore, "AE": aeScore}); err != nil {
+	if err := indexPage.Execute(&b, map[string]any{"GAN": ganScore, "AE": aeScore, "Notes": r.state.Notes}); err != nil {
 		return err
 	}
 	return atomicfile.WriteBytes(r.dir.path("report", "report.html"), b.Bytes())

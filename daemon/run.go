@@ -37,9 +37,17 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	if gpu != nil {
 		defer gpu.Close()
 	}
+	if err := agreeOn(comm, cfg.checkMemory(comm.Size())); err != nil {
+		return err
+	}
 	rd := runDir(dir)
+	var stale []string
 	if comm.Rank() == 0 {
-		err = rd.prepare(cfg)
+		var unlock func()
+		unlock, stale, err = rd.open(cfg)
+		if unlock != nil {
+			defer unlock()
+		}
 	}
 	if err := agreeOn(comm, err); err != nil {
 		return err
@@ -50,6 +58,9 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	}
 	defer logFile.Close()
 	log := NewLogger(comm.Rank(), logFile)
+	for _, path := range stale {
+		log.Info().Str("file", path).Msg("removed a temporary file an interrupted run left behind")
+	}
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
 	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ctx: model.NewCtx(team), gpu: gpu, comm: comm,
@@ -126,7 +137,7 @@ func (r *runner) stage(ctx context.Context, name string) (string, error) {
 		if r.comm.Rank() != 0 {
 			return stageGAN, nil
 		}
-		return stageGAN, r.makeData()
+		return stageGAN, r.makeData(ctx)
 	case stageGAN:
 		return stageAE, r.trainGAN(ctx)
 	case stageAE:
@@ -135,7 +146,7 @@ func (r *runner) stage(ctx context.Context, name string) (string, error) {
 		if r.comm.Rank() != 0 {
 			return stageDone, nil
 		}
-		return stageDone, r.writeReport()
+		return stageDone, r.writeReport(ctx)
 	}
 	return "", fmt.Errorf("%s: unknown stage %q", r.dir.path("state.json"), name)
 }
@@ -146,6 +157,12 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return atomicfile.WriteBytes(path, append(b, '\n'))
+}
+
+// stopped is the error of a stage that ctx stopped between two pieces of
+// work, each already saved (a field, a report), after done of them.
+func stopped(ctx context.Context, stage, done string) error {
+	return fmt.Errorf("%s stage after %s: %w: %w", stage, done, ErrStopped, ctx.Err())
 }
 
 // interrupted reports whether ctx is done, without blocking.

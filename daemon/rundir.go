@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,6 +21,7 @@ import (
 //
 //	config.toml        the configuration the run was started with (frozen)
 //	state.json         the stage reached, the weights_sha256 of finished stages
+//	lock               locked while a run uses the directory; names its process
 //	logs/rank-N.jsonl  each rank's log, JSON lines
 //	status.addr        the address of rank 0's status endpoint
 //	data/              the dataset: train_NNN.npy, test_NNN.npy, meta.json
@@ -44,6 +46,16 @@ type runState struct {
 	Step    int               `json:"step"`           // steps of the stage done at its last checkpoint
 	Best    *float64          `json:"best,omitempty"` // best evaluation of the stage so far (lower is better)
 	Weights map[string]string `json:"weights_sha256"` // of each finished training stage
+	// Notes are what a user of the results must know, such as a fallback
+	// to another checkpoint than the one asked for; the report shows them.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// note records a note once (a resumed stage may make the same one again).
+func (s *runState) note(n string) {
+	if !slices.Contains(s.Notes, n) {
+		s.Notes = append(s.Notes, n)
+	}
 }
 
 type runDir string
@@ -69,6 +81,32 @@ func (d runDir) readState() (runState, error) {
 
 func (d runDir) writeState(s runState) error { return writeJSON(d.path("state.json"), s) }
 
+// open makes dir the run's own (rank 0): it refuses a directory that is not
+// a run directory, takes the lock, removes the temporary files killed runs
+// left half written (returned, to be logged), and prepares it. The lock is
+// held until unlock is called.
+func (d runDir) open(cfg Config) (unlock func(), stale []string, err error) {
+	if err := d.checkUsable(); err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(string(d), 0o755); err != nil {
+		return nil, nil, err
+	}
+	if unlock, err = d.lock(); err != nil {
+		return nil, nil, err
+	}
+	if stale, err = atomicfile.RemoveStale(string(d)); err != nil {
+		err = fmt.Errorf("removing temporary files of an interrupted run: %w", err)
+	} else {
+		err = d.prepare(cfg)
+	}
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return unlock, stale, nil
+}
+
 // prepare creates the directory and freezes the configuration (every key,
 // defaults included), or, for an existing run, checks that cfg is the
 // configuration it was made with. Keys that do not change the result
@@ -83,7 +121,7 @@ func (d runDir) prepare(cfg Config) error {
 	old, err := os.ReadFile(frozen)
 	if errors.Is(err, fs.ErrNotExist) {
 		return atomicfile.Write(frozen, func(w io.Writer) error {
-			fmt.Fprintf(w, "# The configuration this run was started with, every key included.\n# cosmogan refuses to continue the run with another one.\n\n")
+			fmt.Fprintf(w, "%s, every key included.\n# cosmogan refuses to continue the run with another one.\n\n", frozenHeader)
 			return toml.NewEncoder(w).Encode(cfg)
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	stdlog "log"
 	"net"
 	"net/http"
 	"sync"
@@ -88,13 +90,53 @@ func startStatus(addr string, dir runDir) (*status, error) {
 		w.Write(append(b, '\n'))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go s.srv.Serve(ln)
+	// The endpoint must never take the training down: every connection is
+	// bounded in time, and their number in file descriptors.
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10,
+		ErrorLog: stdlog.New(io.Discard, "", 0)} // library code never prints
+	go s.srv.Serve(limitListener(ln, maxStatusConns))
 	if err := atomicfile.WriteBytes(dir.path("status.addr"), []byte(s.addr+"\n")); err != nil {
 		s.close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// maxStatusConns is how many connections the endpoint serves at once; more
+// wait in the kernel's accept queue, holding none of the run's descriptors.
+const maxStatusConns = 8
+
+// limitListener accepts at most n connections open at a time.
+func limitListener(ln net.Listener, n int) net.Listener {
+	return &limitedListener{Listener: ln, slots: make(chan struct{}, n)}
+}
+
+type limitedListener struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	l.slots <- struct{}{}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }
 
 func (s *status) close() {

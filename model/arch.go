@@ -50,11 +50,14 @@ func (a Arch) Validate() error {
 	if a.Dim != 2 && a.Dim != 3 {
 		bad("dim = %d, want 2 or 3", a.Dim)
 	}
-	if a.Latent < 1 {
-		bad("latent = %d, want ≥ 1", a.Latent)
+	if a.Latent < 1 || a.Latent > MaxLatent {
+		bad("latent = %d, want 1 to %d", a.Latent, MaxLatent)
 	}
-	if a.Kernel < 2 {
-		bad("kernel = %d, want ≥ 2 (stride-2 layers)", a.Kernel)
+	if a.Kernel < 2 || a.Kernel > MaxKernel {
+		bad("kernel = %d, want 2 (stride-2 layers) to %d", a.Kernel, MaxKernel)
+	}
+	if a.Size < 1 || a.Size > MaxSize {
+		bad("size = %d, want 1 to %d", a.Size, MaxSize)
 	}
 	if len(a.GFilters) == 0 || a.GFilters[len(a.GFilters)-1] != 1 {
 		bad("g_filters = %v, want a non-empty list ending with 1 (one density channel)", a.GFilters)
@@ -66,9 +69,14 @@ func (a Arch) Validate() error {
 		key string
 		f   []int
 	}{{"g_filters", a.GFilters}, {"d_filters", a.DFilters}} {
+		if len(list.f) > MaxLayers {
+			// Checked first: 1<<len below would overflow to 0.
+			bad("%s has %d layers, want at most %d", list.key, len(list.f), MaxLayers)
+			continue
+		}
 		for _, f := range list.f {
-			if f < 1 {
-				bad("%s = %v: every entry must be ≥ 1", list.key, list.f)
+			if f < 1 || f > MaxFilters {
+				bad("%s = %v: every entry must be 1 to %d", list.key, list.f, MaxFilters)
 				break
 			}
 		}
@@ -76,8 +84,26 @@ func (a Arch) Validate() error {
 			bad("size = %d does not divide by 2^%d = %d, which the %d stride-2 layers of %s need", a.Size, len(list.f), 1<<len(list.f), len(list.f), list.key)
 		}
 	}
+	if len(errs) == 0 {
+		if fp := a.Footprint(); fp.GParams+fp.DParams > MaxParams {
+			bad("the networks would have %d parameters, more than %d", fp.GParams+fp.DParams, int64(MaxParams))
+		}
+	}
 	return errors.Join(errs...)
 }
+
+// Bounds of an architecture. They are far beyond the paper's networks and keep
+// every size computed from a configuration or a checkpoint header (which may
+// be hostile) small enough not to overflow an int or exhaust memory before
+// anything is allocated.
+const (
+	MaxLatent  = 1 << 16
+	MaxKernel  = 15
+	MaxSize    = 4096
+	MaxLayers  = 12
+	MaxFilters = 1 << 14
+	MaxParams  = 1 << 31 // one flat float32 buffer per network stays under 8 GB
+)
 
 // pad returns the padding that makes a stride-2 convolution of kernel k halve
 // an even size, and the output padding that makes the transposed one double it.

@@ -166,9 +166,14 @@ func DecodeCheckpoint(r io.Reader) (*Checkpoint, error) {
 	if err := json.Unmarshal(body[4:4+hl], &c); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
 	}
+	// The header is checksummed but may still be crafted: validate every
+	// field before it sizes anything.
+	if err := c.Arch.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: header architecture: %v", ErrCorrupt, err)
+	}
 	rest := body[4+hl:]
 	read := func(n int) ([]float32, error) {
-		if n < 0 || 4*n > len(rest) {
+		if n < 0 || n > len(rest)/4 { // not 4*n > len(rest): a crafted n overflows it
 			return nil, fmt.Errorf("%w: data shorter than its header says", ErrCorrupt)
 		}
 		s := make([]float32, n)

@@ -15,6 +15,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -95,11 +96,19 @@ func newSimulation(cfg Config, a float64, pos, mom []float64, threads int) *Simu
 }
 
 // Run advances to ZEnd in Steps leapfrog steps uniform in ln a.
-func (s *Simulation) Run() {
+func (s *Simulation) Run() { s.RunContext(context.Background()) }
+
+// RunContext is Run, stopped between two steps when ctx is done: it then
+// returns ctx's error with the simulation at the step it reached.
+func (s *Simulation) RunContext(ctx context.Context) error {
 	a0, a1 := 1/(1+s.Cfg.ZStart), 1/(1+s.Cfg.ZEnd)
 	for i := 1; i <= s.Cfg.Steps; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		s.Step(a0 * math.Pow(a1/a0, float64(i)/float64(s.Cfg.Steps)))
 	}
+	return nil
 }
 
 // Step advances from A to a1 by kick-drift-kick: half a kick with the force

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Write creates or replaces path with what write produces. If write fails,
@@ -55,4 +56,40 @@ func Write(path string, write func(w io.Writer) error) (err error) {
 // WriteBytes is Write for content already in memory.
 func WriteBytes(path string, b []byte) error {
 	return Write(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+// RemoveStale removes the temporary files that Write left in dir and its
+// subfolders when its process was killed between creating and renaming one
+// (each as large as the file it was replacing), and returns their paths.
+// Only call it while no other process writes into dir.
+func RemoveStale(dir string) ([]string, error) {
+	var removed []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && isTemp(d.Name()) {
+			if err := os.Remove(path); err != nil {
+				return err
+			}
+			removed = append(removed, path)
+		}
+		return nil
+	})
+	return removed, err
+}
+
+// isTemp reports whether name is one of Write's temporary names:
+// "." + the target's name + ".tmp" + CreateTemp's random digits.
+func isTemp(name string) bool {
+	i := strings.LastIndex(name, ".tmp")
+	if !strings.HasPrefix(name, ".") || i < 1 {
+		return false
+	}
+	for _, c := range name[i+len(".tmp"):] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(name) > i+len(".tmp")
 }
