@@ -61,6 +61,8 @@ type TrainConfig struct {
 //   - "lognormal": independent lognormal fields (the exponential of a
 //     Gaussian random field with a power-law spectrum): seconds to make, with
 //     the one-point statistics of a log-like field but no filaments.
+//
+// Both are divided by their mean before the transform: the networks see ρ/ρ̄.
 //   - "field": one prepared field (cosmogan prepare), cut along axis 0 into
 //     test, validation and training slabs whose crops never cross into each
 //     other, not even through the periodic wrap.
@@ -83,9 +85,8 @@ type DataConfig struct {
 	Cosmology sim.Cosmology `toml:"cosmology"`
 
 	// lognormal
-	Slope       float64 `toml:"slope"`        // power-law index of the Gaussian field's spectrum
-	Sigma       float64 `toml:"sigma"`        // standard deviation of the Gaussian field
-	MeanDensity float64 `toml:"mean_density"` // mean particles per pixel
+	Slope float64 `toml:"slope"` // power-law index of the Gaussian field's spectrum
+	Sigma float64 `toml:"sigma"` // standard deviation of the Gaussian field
 
 	// field
 	Path               string  `toml:"path"`                // a prepared .npy, values already transformed with transform
@@ -132,7 +133,7 @@ func DefaultConfig() Config {
 		Train: TrainConfig{ChecksumEvery: 100, MaxSkippedSteps: 10, MaxRollbacks: 3},
 		Data: DataConfig{Source: "simulation", Grid: 256, TrainFields: 8, ValidationFields: 2, TestFields: 2, Transform: data.Eq1,
 			Assign: "dtfe", Particles: 256, Mesh: 512, Box: 100, ZStart: 49, ZEnd: 0, SimSteps: 40, Cosmology: sim.Planck18(),
-			Slope: -2, Sigma: 1.5, MeanDensity: 1, TestFraction: 0.2, ValidationFraction: 0.1},
+			Slope: -2, Sigma: 1.5, TestFraction: 0.2, ValidationFraction: 0.1},
 		Model: model.Arch{Dim: 2, Size: 64, Latent: 100, Kernel: 5,
 			GFilters: []int{128, 64, 32, 16, 1}, DFilters: []int{16, 32, 64, 128, 256}},
 		GAN: GANConfig{Batch: 32, Steps: 1500, LabelNoise: 0.05, CheckpointEvery: 250, LogEvery: 50, EvalEvery: 250, EvalSamples: 64,
@@ -314,9 +315,6 @@ func (d DataConfig) validate(arch model.Arch) []error {
 	case "lognormal":
 		if d.Sigma <= 0 {
 			bad("data.sigma = %g, want > 0", d.Sigma)
-		}
-		if d.MeanDensity <= 0 {
-			bad("data.mean_density = %g, want > 0", d.MeanDensity)
 		}
 	default:
 		bad("data.source = %q, want \"simulation\", \"lognormal\" or \"field\"", d.Source)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"math/rand/v2"
 	"os"
 
@@ -58,6 +59,7 @@ func (r *runner) makeData() error {
 	dc, dim := r.cfg.Data, r.cfg.Model.Dim
 	meta := map[string]any{"source": dc.Source, "transform": dc.Transform.String(), "seed": r.cfg.Seed}
 	if dc.Source == "field" {
+		meta["density"] = "as in data.path (cosmogan prepare assigns particles per pixel)"
 		in, err := data.HashFile(dc.Path)
 		if err != nil {
 			return fmt.Errorf("data.path: %w", err)
@@ -90,6 +92,7 @@ func (r *runner) makeData() error {
 			r.log.Info().Str("file", path).Int("of", dc.TrainFields+dc.ValidationFields+dc.TestFields).Msg("field written")
 		}
 	}
+	meta["density"] = densityUnit
 	meta["grid"], meta["dim"] = dc.Grid, dim
 	for _, split := range splits {
 		meta[split+"_fields"] = dc.count(split)
@@ -99,26 +102,60 @@ func (r *runner) makeData() error {
 		meta["simulation"], meta["assign"] = dc.simConfig(dim), dc.Assign
 		meta["realization_seeds"] = "sim.RealizationSeed(seed, k), k = 0, 1, … over train, validation, test"
 	case "lognormal":
-		meta["slope"], meta["sigma"], meta["mean_density"] = dc.Slope, dc.Sigma, dc.MeanDensity
+		meta["slope"], meta["sigma"] = dc.Slope, dc.Sigma
 	}
 	return writeJSON(r.dir.path("data", "meta.json"), meta)
 }
 
-// makeField makes realization k of the configured source, in particles per
-// pixel.
+// densityUnit is what the fields of the data stage hold before the
+// transform, as data/meta.json says.
+const densityUnit = "rho/rho_mean: each field divided by its own mean before the transform"
+
+// makeField makes realization k of the configured source, in units of its
+// mean density (ρ/ρ̄).
 func (r *runner) makeField(k int) ([]float32, error) {
 	dc, dim := r.cfg.Data, r.cfg.Model.Dim
 	seed := sim.RealizationSeed(r.cfg.Seed, k)
+	var rho []float32
 	if dc.Source == "lognormal" {
-		return sim.LognormalDensity(dim, dc.Grid, dc.Slope, dc.Sigma, dc.MeanDensity, seed), nil
+		rho = sim.LognormalDensity(dim, dc.Grid, dc.Slope, dc.Sigma, 1, seed)
+	} else {
+		s, err := sim.New(dc.simConfig(dim), seed, r.team.Threads())
+		if err != nil {
+			return nil, &ConfigError{err}
+		}
+		s.Run()
+		scheme, _ := data.ParseScheme(dc.Assign) // validated with the configuration
+		if rho, err = s.Density(scheme, dc.Grid); err != nil {
+			return nil, err
+		}
 	}
-	s, err := sim.New(dc.simConfig(dim), seed, r.team.Threads())
-	if err != nil {
-		return nil, &ConfigError{err}
+	return rho, divideByMean(rho)
+}
+
+// divideByMean turns a density field into units of its mean, ρ/ρ̄, the unit
+// Eq. 1's bounds (0.01, 600) are meant for: a simulation's particles per
+// pixel equal it only at one particle per pixel (the paper's 2D maps have
+// four). A field is a whole periodic box (crops wrap around it), so its mean
+// is ρ̄; dividing by the field's own mean rather than by the particles per
+// pixel also takes out DTFE's departure from mass conservation (it samples
+// the density at pixel centres: 1–2% on 256² maps of 256² or 512² particles,
+// up to 12% on the 64² maps of configs/tiny.toml). A field whose mean is not
+// positive is an error.
+func divideByMean(rho []float32) error {
+	var sum float64
+	for _, v := range rho {
+		sum += float64(v)
 	}
-	s.Run()
-	scheme, _ := data.ParseScheme(dc.Assign) // validated with the configuration
-	return s.Density(scheme, dc.Grid)
+	mean := sum / float64(len(rho))
+	if !(mean > 0) || math.IsInf(mean, 0) {
+		return fmt.Errorf("mean density %g, want a positive finite mean to divide by: %w", mean, data.ErrBadInput)
+	}
+	inv := float32(1 / mean)
+	for i := range rho {
+		rho[i] *= inv
+	}
+	return nil
 }
 
 // loadData reads the fields of the data stage into the three crop sets.
