@@ -1,12 +1,16 @@
 package daemon
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"slices"
+	"sort"
 
 	"gorgonia.org/tensor"
 
@@ -52,12 +56,13 @@ func (r *runner) fieldPath(split string, i int) string {
 	return r.dir.path("data", fmt.Sprintf("%s_%03d.npy", split, i))
 }
 
-// makeData writes the dataset (rank 0). Fields already written (the stage
-// was interrupted) are kept: each is deterministic for its seed, and written
-// atomically.
+// makeData writes the dataset (rank 0), data/meta.json first. Fields already
+// written (the stage was interrupted) are kept: each is deterministic for its
+// seed, or for its input file, which must not have changed since.
 func (r *runner) makeData() error {
 	dc, dim := r.cfg.Data, r.cfg.Model.Dim
 	meta := map[string]any{"source": dc.Source, "transform": dc.Transform.String(), "seed": r.cfg.Seed}
+	metaPath := r.dir.path("data", "meta.json")
 	if dc.Source == "field" {
 		meta["density"] = "as in data.path (cosmogan prepare assigns particles per pixel)"
 		in, err := data.HashFile(dc.Path)
@@ -66,13 +71,48 @@ func (r *runner) makeData() error {
 		}
 		meta["input"] = in
 		meta["test_fraction"], meta["validation_fraction"] = dc.TestFraction, dc.ValidationFraction
-		return writeJSON(r.dir.path("data", "meta.json"), meta)
+		return writeJSON(metaPath, meta)
+	}
+	meta["density"] = densityUnit
+	meta["dim"] = dim
+	for _, split := range splits {
+		meta[split+"_fields"] = dc.count(split)
+	}
+	side, makeField := dc.Grid, r.makeField
+	switch dc.Source {
+	case "simulation":
+		meta["simulation"], meta["assign"] = dc.simConfig(dim), dc.Assign
+		meta["realization_seeds"] = "sim.RealizationSeed(seed, k), k = 0, 1, … over train, validation, test"
+	case "lognormal":
+		meta["slope"], meta["sigma"] = dc.Slope, dc.Sigma
+	case "files":
+		inputs, n, err := r.assignFiles()
+		if err != nil {
+			return err
+		}
+		if err := sameInputs(metaPath, dc.Path, inputs); err != nil {
+			return err
+		}
+		side, meta["path"], meta["inputs"] = n, dc.Path, inputs
+		meta["assignment"] = "a permutation of the sorted matches of path drawn from the seed: the first train_fields train, the next validation_fields validate, the next test_fields test"
+		flat := slices.Concat(inputs[splits[0]], inputs[splits[1]], inputs[splits[2]]) // in the order of k
+		makeField = func(k int) ([]float32, error) {
+			f, err := r.readDensity(flat[k].Path)
+			if err != nil {
+				return nil, err
+			}
+			return f.Data, nil
+		}
+	}
+	meta["grid"] = side
+	if err := writeJSON(metaPath, meta); err != nil {
+		return err
 	}
 	shape := make([]int, dim)
 	for i := range shape {
-		shape[i] = dc.Grid
+		shape[i] = side
 	}
-	k := 0 // realization index across the splits: no two fields share a seed
+	k := 0 // field index across the splits: no two fields share a seed or a file
 	for _, split := range splits {
 		for i := 0; i < dc.count(split); i, k = i+1, k+1 {
 			path := r.fieldPath(split, i)
@@ -81,7 +121,7 @@ func (r *runner) makeData() error {
 			} else if !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
-			rho, err := r.makeField(k)
+			rho, err := makeField(k)
 			if err != nil {
 				return err
 			}
@@ -92,19 +132,7 @@ func (r *runner) makeData() error {
 			r.log.Info().Str("file", path).Int("of", dc.TrainFields+dc.ValidationFields+dc.TestFields).Msg("field written")
 		}
 	}
-	meta["density"] = densityUnit
-	meta["grid"], meta["dim"] = dc.Grid, dim
-	for _, split := range splits {
-		meta[split+"_fields"] = dc.count(split)
-	}
-	switch dc.Source {
-	case "simulation":
-		meta["simulation"], meta["assign"] = dc.simConfig(dim), dc.Assign
-		meta["realization_seeds"] = "sim.RealizationSeed(seed, k), k = 0, 1, … over train, validation, test"
-	case "lognormal":
-		meta["slope"], meta["sigma"] = dc.Slope, dc.Sigma
-	}
-	return writeJSON(r.dir.path("data", "meta.json"), meta)
+	return nil
 }
 
 // densityUnit is what the fields of the data stage hold before the
@@ -156,6 +184,120 @@ func divideByMean(rho []float32) error {
 		rho[i] *= inv
 	}
 	return nil
+}
+
+// assignFiles lists the files data.path names (the .npy files of a directory,
+// or the matches of a glob), assigns them to the splits by a permutation of
+// their sorted paths drawn from the seed, and reads and checks every assigned
+// file (readDensity), so that a bad one stops the data stage before anything
+// is written. No file is in two splits, nor a copy of it (the same SHA-256).
+// It returns the assigned files per split with their SHA-256, and their
+// common side.
+func (r *runner) assignFiles() (map[string][]data.InputFile, int, error) {
+	dc := r.cfg.Data
+	pattern := dc.Path
+	if st, err := os.Stat(pattern); err == nil && st.IsDir() {
+		pattern = filepath.Join(pattern, "*.npy")
+	}
+	paths, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, 0, configErrorf("data.path = %q: %v", dc.Path, err)
+	}
+	sort.Strings(paths)
+	need := dc.TrainFields + dc.ValidationFields + dc.TestFields
+	if len(paths) < need {
+		return nil, 0, configErrorf("data.path = %q: %s matches %d files, want at least data.train_fields + validation_fields + test_fields = %d + %d + %d = %d (whole files go to one split each)",
+			dc.Path, pattern, len(paths), dc.TrainFields, dc.ValidationFields, dc.TestFields, need)
+	}
+	order := newStreamFor(r.cfg.Seed, "files").fixed().Perm(len(paths))
+	inputs := map[string][]data.InputFile{}
+	seen := map[string]string{} // SHA-256 → path
+	var first *data.Field
+	var firstPath string
+	k := 0
+	for _, split := range splits {
+		for range dc.count(split) {
+			path := paths[order[k]]
+			k++
+			f, err := r.readDensity(path)
+			if err != nil {
+				return nil, 0, err
+			}
+			if first == nil {
+				first, firstPath = f, path
+			} else if f.N != first.N {
+				return nil, 0, fmt.Errorf("data.path = %q: %s has side %d, %s side %d: want one shape for all files (one pixel scale): %w",
+					dc.Path, firstPath, first.N, path, f.N, data.ErrBadInput)
+			}
+			in, err := data.HashFile(path)
+			if err != nil {
+				return nil, 0, err
+			}
+			if other, ok := seen[in.SHA256]; ok {
+				return nil, 0, fmt.Errorf("data.path = %q: %s and %s hold the same bytes: one field would be used twice: %w", dc.Path, other, path, data.ErrBadInput)
+			}
+			seen[in.SHA256] = path
+			inputs[split] = append(inputs[split], in)
+		}
+	}
+	r.log.Info().Str("path", dc.Path).Int("files", len(paths)).Int("used", need).Msg("input files assigned to the splits")
+	return inputs, first.N, nil
+}
+
+// sameInputs refuses to continue a data stage whose input files changed since
+// it started: metaPath, written before the first field, records the files of
+// every split with their SHA-256, and the fields already written came from
+// them. Once the data stage is done the run reads only its own copies.
+func sameInputs(metaPath, pattern string, inputs map[string][]data.InputFile) error {
+	b, err := os.ReadFile(metaPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var started struct {
+		Inputs map[string][]data.InputFile `json:"inputs"`
+	}
+	if err := json.Unmarshal(b, &started); err != nil {
+		return fmt.Errorf("%s: %v", metaPath, err)
+	}
+	for _, split := range splits {
+		was := started.Inputs[split]
+		for i, in := range inputs[split] {
+			if i >= len(was) || in.Path != was[i].Path || in.SHA256 != was[i].SHA256 {
+				old := "nothing"
+				if i < len(was) {
+					old = fmt.Sprintf("%s (sha256 %s)", was[i].Path, was[i].SHA256)
+				}
+				return fmt.Errorf("data.path = %q: %s field %d is now %s (sha256 %s), the run started with %s (%s): the input files changed; restore them or start a new run_dir: %w",
+					pattern, split, i, in.Path, in.SHA256, old, metaPath, data.ErrBadInput)
+			}
+		}
+	}
+	return nil
+}
+
+// readDensity reads an input field of the files source, checks it as
+// readField does and for negative values (a density contrast ρ/ρ̄ − 1 is no
+// density), and returns it in units of its mean.
+func (r *runner) readDensity(path string) (*data.Field, error) {
+	f, err := r.readField(path)
+	if err != nil {
+		if !errors.Is(err, data.ErrBadInput) {
+			err = fmt.Errorf("data.path: %w: %w", err, data.ErrBadInput)
+		}
+		return nil, err
+	}
+	for i, v := range f.Data {
+		if v < 0 {
+			return nil, fmt.Errorf("%s: value %g at index %d: want a density ≥ 0 (particles per pixel or ρ/ρ̄, not the contrast ρ/ρ̄ − 1): %w", path, v, i, data.ErrBadInput)
+		}
+	}
+	if err := divideByMean(f.Data); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
 }
 
 // loadData reads the fields of the data stage into the three crop sets.
