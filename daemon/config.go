@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -63,9 +64,20 @@ type TrainConfig struct {
 //   - "lognormal": independent lognormal fields (the exponential of a
 //     Gaussian random field with a power-law spectrum): seconds to make, with
 //     the one-point statistics of a log-like field but no filaments.
+//   - "files": density fields a user already has, the .npy files Path names
+//     (a directory, or a glob such as "sims/sim_*_density.npy", as cosmogan
+//     simulate writes them): 2D (N,N) or 3D (N,N,N), float32 or float64, one
+//     shape for all, in any unit of density (particles per pixel, ρ/ρ̄, mass
+//     per cell), each a whole periodic box. Whole files go to training,
+//     validation and test (TrainFields, ValidationFields, TestFields of them,
+//     drawn from the seed; the others stay unused).
 //   - "field": one prepared field (cosmogan prepare), cut along axis 0 into
 //     test, validation and training slabs whose crops never cross into each
 //     other, not even through the periodic wrap.
+//
+// The fields of the simulation, lognormal and files sources are divided by
+// their mean before the transform: the networks see ρ/ρ̄, the unit Eq. 1's
+// bounds are meant for.
 type DataConfig struct {
 	Source           string         `toml:"source"`
 	Grid             int            `toml:"grid"`              // side of each field in pixels (simulation, lognormal)
@@ -85,12 +97,14 @@ type DataConfig struct {
 	Cosmology sim.Cosmology `toml:"cosmology"`
 
 	// lognormal
-	Slope       float64 `toml:"slope"`        // power-law index of the Gaussian field's spectrum
-	Sigma       float64 `toml:"sigma"`        // standard deviation of the Gaussian field
-	MeanDensity float64 `toml:"mean_density"` // mean particles per pixel
+	Slope float64 `toml:"slope"` // power-law index of the Gaussian field's spectrum
+	Sigma float64 `toml:"sigma"` // standard deviation of the Gaussian field
+
+	// field: a prepared .npy, values already transformed with transform;
+	// files: a directory or glob of .npy density fields.
+	Path string `toml:"path"`
 
 	// field
-	Path               string  `toml:"path"`                // a prepared .npy, values already transformed with transform
 	TestFraction       float64 `toml:"test_fraction"`       // of axis 0
 	ValidationFraction float64 `toml:"validation_fraction"` // of axis 0
 }
@@ -134,7 +148,7 @@ func DefaultConfig() Config {
 		Train: TrainConfig{ChecksumEvery: 100, MaxSkippedSteps: 10, MaxRollbacks: 3},
 		Data: DataConfig{Source: "simulation", Grid: 256, TrainFields: 8, ValidationFields: 2, TestFields: 2, Transform: data.Eq1,
 			Assign: "dtfe", Particles: 256, Mesh: 512, Box: 100, ZStart: 49, ZEnd: 0, SimSteps: 40, Cosmology: sim.Planck18(),
-			Slope: -2, Sigma: 1.5, MeanDensity: 1, TestFraction: 0.2, ValidationFraction: 0.1},
+			Slope: -2, Sigma: 1.5, TestFraction: 0.2, ValidationFraction: 0.1},
 		Model: model.Arch{Dim: 2, Size: 64, Latent: 100, Kernel: 5,
 			GFilters: []int{128, 64, 32, 16, 1}, DFilters: []int{16, 32, 64, 128, 256}},
 		GAN: GANConfig{Batch: 32, Steps: 1500, LabelNoise: 0.05, CheckpointEvery: 250, LogEvery: 50, EvalEvery: 250, EvalSamples: 64,
@@ -315,11 +329,22 @@ func (d DataConfig) validate(arch model.Arch) []error {
 		}
 		return errs
 	}
-	for key, v := range map[string]int{"data.grid": d.Grid, "data.train_fields": d.TrainFields,
+	for key, v := range map[string]int{"data.train_fields": d.TrainFields,
 		"data.validation_fields": d.ValidationFields, "data.test_fields": d.TestFields} {
 		if v < 1 {
 			bad("%s = %d, want ≥ 1", key, v)
 		}
+	}
+	if d.Source == "files" {
+		if d.Path == "" {
+			bad("data.path is empty: source \"files\" needs a directory or glob of .npy density fields")
+		} else if _, err := filepath.Match(d.Path, ""); err != nil {
+			bad("data.path = %q: %v", d.Path, err)
+		}
+		return errs // the files' side is checked when they are read
+	}
+	if d.Grid < 1 {
+		bad("data.grid = %d, want ≥ 1", d.Grid)
 	}
 	if arch.Size > d.Grid {
 		bad("model.size = %d is larger than data.grid = %d: crops must fit in a field", arch.Size, d.Grid)
@@ -339,11 +364,8 @@ func (d DataConfig) validate(arch model.Arch) []error {
 		if d.Sigma <= 0 {
 			bad("data.sigma = %g, want > 0", d.Sigma)
 		}
-		if d.MeanDensity <= 0 {
-			bad("data.mean_density = %g, want > 0", d.MeanDensity)
-		}
 	default:
-		bad("data.source = %q, want \"simulation\", \"lognormal\" or \"field\"", d.Source)
+		bad("data.source = %q, want \"simulation\", \"lognormal\", \"files\" or \"field\"", d.Source)
 	}
 	return errs
 }

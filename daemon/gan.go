@@ -170,7 +170,7 @@ func (r *runner) writeGANOutputs(gan *model.GAN) error {
 		}
 		if err := writeJSON(r.dir.path("samples", "meta.json"), map[string]any{
 			"transform": r.cfg.Data.Transform.String(),
-			"note":      "values are in the transformed space the networks work in; invert the transform for density in particles per pixel",
+			"note":      "values are in the transformed space the networks work in; invert the transform for density in units of the mean, rho/rho_mean",
 		}); err != nil {
 			return err
 		}

@@ -288,3 +288,24 @@ func TestStatusServerHasTimeouts(t *testing.T) {
 			s.srv.ReadTimeout, s.srv.WriteTimeout, s.srv.IdleTimeout, s.srv.ReadHeaderTimeout)
 	}
 }
+
+// TestBatchNormNeedsTwoValues trains a model whose G starts at one position
+// per channel with one sample per rank: batch norm would output β whatever
+// z, so the run must be refused, unless batch norm is synchronized.
+func TestBatchNormNeedsTwoValues(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Model.GFilters = []int{8, 4, 2, 1} // 16 = 2^4: G's first batch norm has one position
+	cfg.GAN.Batch, cfg.AE.Batch = 2, 2
+	errs := runRanks(context.Background(), cfg, t.TempDir(), 2)
+	var ce *ConfigError
+	if !errors.As(errs[0], &ce) || !strings.Contains(errs[0].Error(), "needs at least 2") {
+		t.Fatalf("error %v, want a ConfigError about the batch", errs[0])
+	}
+	if err := checkBatchNorm(cfg, 1); err != nil {
+		t.Errorf("two samples on one rank: %v", err)
+	}
+	cfg.Train.SyncBatchNorm = true
+	if err := checkBatchNorm(cfg, 2); err != nil {
+		t.Errorf("two ranks with synchronized batch norm: %v", err)
+	}
+}

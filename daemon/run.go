@@ -30,6 +30,9 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	if cfg.GAN.Batch%comm.Size() != 0 || cfg.AE.Batch%comm.Size() != 0 {
 		return configErrorf("gan.batch = %d and ae.batch = %d must divide evenly over the %d ranks", cfg.GAN.Batch, cfg.AE.Batch, comm.Size())
 	}
+	if err := checkBatchNorm(cfg, comm.Size()); err != nil {
+		return err
+	}
 	gpu, err := openGPU(cfg, os.Getenv)
 	if err := agreeOn(comm, err); err != nil {
 		return err
@@ -110,6 +113,21 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	}
 	r.status.setStage(stageDone)
 	log.Info().Str("run_dir", dir).Msg("run complete")
+	return nil
+}
+
+// checkBatchNorm refuses a batch that batch norm cannot normalize: a layer
+// with one position per channel over one sample outputs β whatever its
+// input. Each rank normalizes its own part unless train.sync_batchnorm.
+func checkBatchNorm(cfg Config, ranks int) error {
+	n := min(cfg.GAN.Batch, cfg.AE.Batch)
+	if !cfg.Train.SyncBatchNorm {
+		n /= ranks
+	}
+	if need := cfg.Model.MinBatch(); n < need {
+		return configErrorf("gan.batch = %d and ae.batch = %d over %d ranks leave %d sample(s) to each batch norm, this model needs at least %d: raise the batch, or set train.sync_batchnorm = true",
+			cfg.GAN.Batch, cfg.AE.Batch, ranks, n, need)
+	}
 	return nil
 }
 

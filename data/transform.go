@@ -1,8 +1,10 @@
 // The paper's log-like pixel transforms (§2.2.3, Eqs. 1 and 2): they map the
-// linear density in particles per pixel (ppp), which spans five decades, into
-// about [-1, 1], the range of the generator's tanh output, so that filaments and
-// voids are visible to the networks. Estimators work on linear density, so
-// every generated field goes back through Inverse.
+// linear density, which spans five decades, into about [-1, 1], the range of
+// the generator's tanh output, so that filaments and voids are visible to the
+// networks. Eq. 1's bounds (0.01, 600) are meant for density in units of the
+// mean, ρ/ρ̄; Eq. 2's for the paper's 3D histogram in particles per voxel
+// (ppp below: the unit of the input, whichever it is). Estimators work on
+// linear density, so every generated field goes back through Inverse.
 
 package data
 

@@ -9,9 +9,10 @@ import (
 // (2021), scalable for tests and demos. Every convolution has stride 2, so each
 // layer halves (D, E) or doubles (G) the spatial size.
 //
-//	G:  dense latent → 2·GFilters[0]·s0^d, BN, ReLU, reshape (s0 = Size/2^len(GFilters));
-//	    per filter f: transposed conv → f, then BN + ReLU, except the last, which
-//	    has a bias and tanh. GFilters ends with 1, the channel of a density field.
+//	G:  dense latent → 2·GFilters[0]·s0^d, reshape to 2·GFilters[0] channels of
+//	    s0^d (s0 = Size/2^len(GFilters)), BN, ReLU; per filter f: transposed
+//	    conv → f, then BN + ReLU, except the last, which has a bias and tanh.
+//	    GFilters ends with 1, the channel of a density field.
 //	D:  conv 1 → DFilters[0] with bias, LeakyReLU(0.2); per further filter f:
 //	    conv → f, BN, LeakyReLU; flatten; dense → 1 (a logit: the sigmoid of
 //	    Table A.1 is folded into the loss for numerical stability).
@@ -22,6 +23,13 @@ import (
 // what the filters imply. Table A.2 gives 4096 → 1 for the 3D D, which does not
 // match its filters: 256 channels at 4³ are 16384 values. We follow the filters,
 // so the 3D dense layer is 16384 → 1 (and 16384 → 200 in E).
+//
+// G's first batch norm comes after the reshape, so it normalizes each channel
+// over the batch and the s0^d positions, as every batch norm of the networks
+// does and as the DCGAN code the paper builds on (Keras) and PyTorch's DCGAN
+// do. Normalizing each of the dense layer's features over the batch alone
+// would, with one sample per rank, map every z to the same β: G's output
+// would not depend on z at all.
 type Arch struct {
 	Dim      int   `toml:"dim" json:"dim"`             // 2 or 3
 	Size     int   `toml:"size" json:"size"`           // side of a crop in pixels
@@ -120,6 +128,24 @@ func (a Arch) spatial(c, n int) Shape {
 	return Shape{C: c, Spatial: [3]int{n, n, n}}
 }
 
+// MinBatch is the smallest number of samples that batch norm can normalize
+// in training: the per-rank batch, or the global batch with synchronized
+// batch norm. A batch-norm layer needs at least two values per channel; over
+// one value its output is β whatever its input, and nothing before it reaches
+// the output. A layer sees batch × positions values per channel, so the
+// answer is 2 when some batch-norm layer of G, D or E has a single position
+// (G's first when Size = 2^len(GFilters), D's and E's last when Size =
+// 2^len(DFilters) with more than one D filter), and 1 otherwise. a must be
+// valid (Validate).
+func (a Arch) MinBatch() int {
+	gFirst := a.Size >> len(a.GFilters) // side of G's first batch norm
+	dLast := a.Size >> len(a.DFilters)  // side of D's last one, if D has any
+	if gFirst == 1 || len(a.DFilters) > 1 && dLast == 1 {
+		return 2
+	}
+	return 1
+}
+
 // ImageShape is the per-sample shape of a crop: one channel, Size per axis.
 func (a Arch) ImageShape() Shape { return a.spatial(1, a.Size) }
 
@@ -131,7 +157,7 @@ func NewGenerator(a Arch) (*Net, error) {
 	pad, outPad := a.pad()
 	s0 := a.Size >> len(a.GFilters)
 	first := a.spatial(2*a.GFilters[0], s0)
-	layers := []Layer{&Dense{Out: first.Size()}, &BatchNorm{}, &Activation{Kind: ReLU}, &Reshape{To: first}}
+	layers := []Layer{&Dense{Out: first.Size()}, &Reshape{To: first}, &BatchNorm{}, &Activation{Kind: ReLU}}
 	for i, f := range a.GFilters {
 		last := i == len(a.GFilters)-1
 		layers = append(layers, &ConvTranspose{Dim: a.Dim, Out: f, Kernel: a.Kernel, Stride: 2, Pad: pad, OutPad: outPad, Bias: last})

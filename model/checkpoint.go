@@ -63,10 +63,15 @@ func Capture(n *Net, opt *Adam) NetState {
 func clone(s []float32) []float32 { return append([]float32(nil), s...) }
 
 // Restore copies the saved state into n (and opt, if not nil), after checking
-// that the sizes match.
+// that the sizes match. Sizes differ for another architecture, and for a
+// checkpoint of the same architecture written by a cosmogan whose layers had
+// other parameters: G's first batch norm had γ, β and running statistics per
+// dense feature until it became per channel.
 func (s *NetState) Restore(n *Net, opt *Adam) error {
 	if len(s.Params) != len(n.Params) || len(s.State) != len(n.State) {
-		return fmt.Errorf("checkpoint network %s has %d parameters and %d state values, the configured network has %d and %d: a different architecture",
+		return fmt.Errorf("checkpoint network %s has %d parameters and %d state values, the network to load it into has %d and %d: "+
+			"the checkpoint was made for another architecture, or by an older cosmogan (before G's first batch norm became per channel); "+
+			"such a checkpoint cannot be loaded: train again",
 			s.Name, len(s.Params), len(s.State), len(n.Params), len(n.State))
 	}
 	copy(n.Params, s.Params)

@@ -19,7 +19,7 @@ func (a Arch) Footprint() Footprint {
 	// G: dense latent → 2·g0·s0^d, batch norm, then the transposed convolutions.
 	s0 := a.Size >> len(a.GFilters)
 	in := int64(2 * a.GFilters[0])
-	fp.GParams = int64(a.Latent)*in*vol(s0) + 2*in*vol(s0) // batch norm of every dense feature
+	fp.GParams = int64(a.Latent)*in*vol(s0) + 2*in // batch norm per channel after the reshape
 	fp.GActs = 3 * in * vol(s0)
 	for i, f := range a.GFilters {
 		out, side := int64(f), s0<<(i+1)

@@ -12,12 +12,12 @@ The networks are those of the paper's Tables A.1 (2D) and A.2 (3D), built exactl
 cosmogan builds them (float32, NCHW / NCDHW):
 
   2D: latent 100, image 128², kernel 5, stride 2, padding 2 (transposed: output_padding 1)
-    G: Linear(100→8192) BN1d ReLU → (512,4,4) → 4×[ConvT2d(no bias) BN2d ReLU] 256,128,64,32
+    G: Linear(100→8192) → (512,4,4) BN2d ReLU → 4×[ConvT2d(no bias) BN2d ReLU] 256,128,64,32
        → ConvT2d(32→1, bias) → Tanh
     D: Conv2d(1→32, bias) LReLU(0.2) → 4×[Conv2d(no bias) BN2d LReLU(0.2)] 64,128,256,512
        → flatten 8192 → Linear(8192→1) (a logit; the sigmoid is inside the loss)
   3D: latent 200, cube 64³, kernel 4, stride 2, padding 1 (transposed: no output_padding)
-    G: Linear(200→16384) BN1d ReLU → (256,4,4,4) → 3×[ConvT3d(no bias) BN3d ReLU] 128,64,32
+    G: Linear(200→16384) → (256,4,4,4) BN3d ReLU → 3×[ConvT3d(no bias) BN3d ReLU] 128,64,32
        → ConvT3d(32→1, bias) → Tanh
     D: Conv3d(1→32, bias) LReLU(0.2) → 3×[Conv3d(no bias) BN3d LReLU(0.2)] 64,128,256
        → flatten 16384 → Linear(16384→1)
@@ -93,8 +93,8 @@ def build(dim):
     g_shape = (s["g_base"],) + (base,) * dim
     g_flat = s["g_base"] * base ** dim
 
-    g_layers = [nn.Linear(s["latent"], g_flat), nn.BatchNorm1d(g_flat), nn.ReLU(True),
-                nn.Unflatten(1, g_shape)]
+    g_layers = [nn.Linear(s["latent"], g_flat), nn.Unflatten(1, g_shape), BN(s["g_base"]),
+                nn.ReLU(True)]
     cin = s["g_base"]
     for cout in s["g_channels"]:
         g_layers += [ConvT(cin, cout, k, st, p, output_padding=op, bias=False), BN(cout),
