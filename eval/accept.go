@@ -42,7 +42,7 @@ func Acceptance(d Distances, f Floors) []Check {
 		{Name: "mean density, EMD (dex)", Value: d.MeanDensity, Floor: f.P90.MeanDensity, Rule: "<=", Limit: 0.03},
 		{Name: "number of peaks, ratio", Value: d.PeakNumber, Floor: f.P90.PeakNumber, Rule: "~1", Limit: 0.15},
 		{Name: "peak heights, EMD (dex)", Value: d.PeakHeights, Floor: f.P90.PeakHeights, Rule: "<=", Limit: 0.05},
-		{Name: "spread of log P(k), ratio", Value: d.SpectrumSpread, Floor: f.P90.SpectrumSpread, Rule: "~1", Limit: 0.30},
+		{Name: "spread of log-field P(k), ratio", Value: d.SpectrumSpread, Floor: f.P90.SpectrumSpread, Rule: "~1", Limit: 0.30},
 		{Name: "nearest other sample, ratio", Value: d.Collapse, Floor: f.P90.Collapse, Rule: ">=", Limit: 0.7},
 	}
 	if d.Memorization != nil && f.P90.Memorization != nil {

@@ -3,7 +3,6 @@ package eval
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 )
 
 // Noise floors. A distance between a candidate set and the reference means
@@ -44,10 +43,19 @@ type Floors struct {
 
 // splitHalves draws FloorSplits splits of n images labelled by labels (nil
 // for none) into two halves of the groups, or of the images when there are
-// fewer than two groups, each half in increasing image order. It returns
-// no split for fewer than two images.
+// fewer than two groups, each half in increasing image order. Groups are
+// numbered in order of first appearance, so the splits depend on which
+// images share a group, not on the labels' values. It returns no split for
+// fewer than two images.
 func splitHalves(labels []int, n int) (halves [][2][]int, groups int) {
-	keys := slices.Compact(slices.Sorted(slices.Values(labels)))
+	var keys []int
+	seen := map[int]bool{}
+	for _, l := range labels {
+		if !seen[l] {
+			seen[l] = true
+			keys = append(keys, l)
+		}
+	}
 	groups = len(keys)
 	label := func(i int) int { return labels[i] }
 	if groups < 2 {

@@ -153,6 +153,13 @@ func TestSplitHalves(t *testing.T) {
 	if !reflect.DeepEqual(again, halves) {
 		t.Errorf("splits differ between calls")
 	}
+	renamed := make([]int, len(labels)) // the same groups, other labels
+	for i, l := range labels {
+		renamed[i] = -3 * l
+	}
+	if again, _ := splitHalves(renamed, len(labels)); !reflect.DeepEqual(again, halves) {
+		t.Errorf("splits depend on the labels' values")
+	}
 	if h, _ := splitHalves(nil, 1); h != nil {
 		t.Errorf("one image split into %v, want no split", h)
 	}
