@@ -38,7 +38,8 @@ type PeakCounts struct {
 }
 
 // Stats holds the estimators of §4.1 for one set, in the layout of the
-// report's "real" and "fake" objects, and two of cosmogan's own.
+// report's "real" and "fake" objects, and cosmogan's own in the networks'
+// space: the log-field spectrum and the nearest-neighbour distances.
 type Stats struct {
 	PixelPDF      Histogram `json:"pixel_pdf"`
 	MeanDensity   Histogram `json:"mean_density"`
@@ -139,7 +140,7 @@ func measure(s Set, b Binning, train []float32, threads int) (*perImage, error) 
 	if err != nil {
 		return nil, err
 	}
-	vals, err := logValues(s, threads) // checked above: a copy at most
+	vals, err := logValues(s, threads) // a copy only of linear density
 	if err != nil {
 		return nil, err
 	}
