@@ -56,3 +56,17 @@ func BenchmarkEstimateFile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNearest times the distances between all pairs of 800 images of
+// 64², the collapse check's work for one set (issue 11's test set size).
+func BenchmarkNearest(b *testing.B) {
+	s := lognormalSet(800, 64, 2, 1)
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			for b.Loop() {
+				rmsDistances(s.Data, nil, s.Pixels(), threads)
+			}
+			b.ReportMetric(float64(b.N)*800*799/2/b.Elapsed().Seconds(), "pairs/s")
+		})
+	}
+}

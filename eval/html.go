@@ -32,20 +32,27 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-widt
 Values carried transform <code>{{.P.Transform}}</code>; every estimator works on linear density (particles per pixel).
 Bins follow the real set. All numbers are in <a href="report.json">report.json</a>.</p>
 <h2>Distances</h2>
-<p>Each is 0 when the sets agree and is in decades (see the eval package documentation); the score, their sum, is what checkpoints are chosen by (lower is better).</p>
-<table><tr><th>estimator</th><th>distance</th></tr>
-<tr><td>pixel PDF (Wasserstein-1 in log₁₀ ρ)</td><td>{{g .R.Distances.PixelPDF}}</td></tr>
-<tr><td>mean density (Wasserstein-1 in log₁₀ ρ̄)</td><td>{{g .R.Distances.MeanDensity}}</td></tr>
-<tr><td>power spectrum (RMS of log₁₀ ratio of medians)</td><td>{{g .R.Distances.PowerSpectrum}}</td></tr>
-<tr><td>peak counts (Wasserstein-1 of heights + |log₁₀ count ratio|)</td><td>{{g .R.Distances.PeakCounts}}</td></tr>
-{{with .R.Distances.Dice}}<tr><td>Dice (1 − mean normalized coefficient)</td><td>{{g .}}</td></tr>{{end}}
-<tr><th>score</th><th>{{g .R.Distances.Score}}</th></tr></table>
+<p>Each distance is 0 when the sets agree, in decades unless it is a fraction or a ratio (1 when the sets agree); see the eval package documentation.
+Beside each, its <b>noise floor</b>: the same measure between two halves of the real set (|ratio − 1| for a ratio), median and 90th percentile over {{.R.Floors.Splits}} random splits
+{{if .R.Floors.ByImage}}<b>by image</b>: the real images carry no field labels, so crops of one field fall in both halves and these floors underestimate the noise{{else}}by field ({{.R.Floors.Groups}} fields, whole fields to either half){{end}}.
+A half has half the images, so a fake set as large as the real one is expected at about 0.7 of the floor.
+The score, what checkpoints are chosen by (lower is better), sums five distances each divided by its median floor.</p>
+<table><tr><th>measure</th><th>value</th><th>floor, median</th><th>floor, 90th pct</th></tr>
+{{range .Rows}}<tr><td>{{.Name}}</td><td>{{g .Value}}</td><td>{{g .Median}}</td><td>{{g .P90}}</td></tr>
+{{end}}{{with .R.Distances.Dice}}<tr><td>Dice (1 − mean normalized coefficient)</td><td>{{g .}}</td><td></td><td></td></tr>{{end}}</table>
+<h2>Acceptance</h2>
+<p>The fidelity bounds of issue 11; the floor is the 90th percentile above.</p>
+<table><tr><th>measure</th><th>value</th><th>floor</th><th>bound</th><th>pass</th></tr>
+{{range .R.Acceptance}}<tr><td>{{.Name}}</td><td>{{g .Value}}</td><td>{{g .Floor}}</td><td>{{.Bound}}</td><td>{{if .Pass}}yes{{else}}<b>no</b>{{end}}</td></tr>
+{{end}}</table>
 <h2>Statistics</h2>
 <figure><img src="{{.P.StatsPNG}}" alt="statistics">
-<figcaption>As Fig. 3 of the paper: pixel PDF, mean density distribution, median power spectrum with its MAD band, and mean peak counts per image; real in red, fake in blue.</figcaption></figure>
+<figcaption>As Fig. 3 of the paper: pixel PDF, mean density distribution and mean peak counts per image; the median power spectrum with its MAD band, of the density and of the log field (the networks' space) side by side; real in red, fake in blue.</figcaption></figure>
 <table><tr><th>ν</th>{{range .R.Real.PowerSpectrum.Nu}}<th>{{.}}</th>{{end}}</tr>
-<tr><td class="real">real median P(ν)</td>{{range .R.Real.PowerSpectrum.Median}}<td>{{g .}}</td>{{end}}</tr>
-<tr><td class="fake">fake median P(ν)</td>{{range .R.Fake.PowerSpectrum.Median}}<td>{{g .}}</td>{{end}}</tr></table>
+<tr><td class="real">real median P(ν) of ρ</td>{{range .R.Real.PowerSpectrum.Median}}<td>{{g .}}</td>{{end}}</tr>
+<tr><td class="fake">fake median P(ν) of ρ</td>{{range .R.Fake.PowerSpectrum.Median}}<td>{{g .}}</td>{{end}}</tr>
+<tr><td class="real">real median P(ν) of the log field</td>{{range .R.Real.LogFieldSpectrum.Median}}<td>{{g .}}</td>{{end}}</tr>
+<tr><td class="fake">fake median P(ν) of the log field</td>{{range .R.Fake.LogFieldSpectrum.Median}}<td>{{g .}}</td>{{end}}</tr></table>
 {{with .R.Dice}}<h2>Sørensen–Dice overlap</h2>
 <figure><img src="{{$.P.DicePNG}}" alt="Dice overlap">
 <figcaption>As Fig. 10 of the paper: overlap of the top n% pixels of each pair (yellow) and of random pairs of real images (black), each ± its standard deviation; the normalized coefficient (Eq. 10) and the significance (Eq. 11).</figcaption></figure>
@@ -58,12 +65,25 @@ Bins follow the real set. All numbers are in <a href="report.json">report.json</
 </body></html>
 `))
 
+// floorRow is one line of the distances table: a measure and its floors.
+type floorRow struct {
+	Name               string
+	Value, Median, P90 float64
+}
+
 // reportHTML renders report.html.
 func reportHTML(rep *Report, page ReportPage) ([]byte, error) {
+	var rows []floorRow
+	for _, f := range distanceFields {
+		if v, med := f.get(&rep.Distances), f.get(&rep.Floors.Median); v != nil && med != nil {
+			rows = append(rows, floorRow{f.name, *v, *med, *f.get(&rep.Floors.P90)})
+		}
+	}
 	var buf bytes.Buffer
 	err := pageTemplate.Execute(&buf, struct {
-		R *Report
-		P ReportPage
-	}{rep, page})
+		R    *Report
+		P    ReportPage
+		Rows []floorRow
+	}{rep, page, rows})
 	return buf.Bytes(), err
 }

@@ -196,8 +196,10 @@ func centres(edges []float64) []float64 {
 	return c
 }
 
-// statsPNG draws the four panels of Fig. 3 for rep, real in red and fake in
-// blue, with the given curve names.
+// statsPNG draws the panels of Fig. 3 for rep, real in red and fake in
+// blue, with the given curve names: the pixel PDF, the mean density
+// distribution and the peak counts above, the power spectra of the density
+// and of the log field (the networks' space) below, side by side.
 func statsPNG(rep *Report, realName, fakeName string) ([]byte, error) {
 	both := func(get func(*Stats) (x, y, lo, hi []float64)) []curve {
 		var cs []curve
@@ -211,6 +213,16 @@ func statsPNG(rep *Report, realName, fakeName string) ([]byte, error) {
 		}
 		return cs
 	}
+	spectrum := func(sp func(*Stats) Spectrum) []curve {
+		return both(func(s *Stats) (x, y, lo, hi []float64) {
+			sp := sp(s)
+			for b, nu := range sp.Nu {
+				x = append(x, float64(nu))
+				lo, hi = append(lo, sp.Median[b]-sp.MAD[b]), append(hi, sp.Median[b]+sp.MAD[b])
+			}
+			return x, sp.Median, lo, hi
+		})
+	}
 	panels := []panel{
 		{title: "Pixel PDF", xLabel: "ρ (particles per pixel)", yLabel: "fraction of pixels", logX: true, logY: true,
 			curves: both(func(s *Stats) (x, y, lo, hi []float64) {
@@ -220,21 +232,16 @@ func statsPNG(rep *Report, realName, fakeName string) ([]byte, error) {
 			curves: both(func(s *Stats) (x, y, lo, hi []float64) {
 				return centres(s.MeanDensity.Edges), s.MeanDensity.Fraction, nil, nil
 			})},
-		{title: "Power spectrum (median, band ± MAD)", xLabel: "ν (integer wave number)", yLabel: "P(ν)", logX: true, logY: true,
-			curves: both(func(s *Stats) (x, y, lo, hi []float64) {
-				sp := s.PowerSpectrum
-				for b, nu := range sp.Nu {
-					x = append(x, float64(nu))
-					lo, hi = append(lo, sp.Median[b]-sp.MAD[b]), append(hi, sp.Median[b]+sp.MAD[b])
-				}
-				return x, sp.Median, lo, hi
-			})},
 		{title: "Peak counts", xLabel: "peak height ρ_max (particles per pixel)", yLabel: "mean peaks per image", logX: true, logY: true,
 			curves: both(func(s *Stats) (x, y, lo, hi []float64) {
 				return centres(s.PeakCounts.Edges), s.PeakCounts.MeanCount, nil, nil
 			})},
+		{title: "Power spectrum of ρ (median, band ± MAD)", xLabel: "ν (integer wave number)", yLabel: "P(ν)", logX: true, logY: true,
+			curves: spectrum(func(s *Stats) Spectrum { return s.PowerSpectrum })},
+		{title: "Power spectrum of the log field (networks' space)", xLabel: "ν (integer wave number)", yLabel: "P(ν)", logX: true, logY: true,
+			curves: spectrum(func(s *Stats) Spectrum { return s.LogFieldSpectrum })},
 	}
-	return renderPanels(panels, 2, 2, 6*vg.Inch, 4.5*vg.Inch)
+	return renderPanels(panels, 2, 3, 5*vg.Inch, 4*vg.Inch)
 }
 
 // dicePNG draws Fig. 10 for d: the overlap of pairs and of random pairs with

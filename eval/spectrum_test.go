@@ -3,7 +3,11 @@ package eval
 import (
 	"math"
 	"math/cmplx"
+	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"github.com/cosmogan/cosmogan/data"
 )
 
 // imagePower returns P_i(ν) of one image with the code under test.
@@ -162,5 +166,63 @@ func TestSpectrumPlanCountsEveryMode(t *testing.T) {
 				t.Errorf("N=%d %dD: bin %d has %g modes, want %g", tc.n, tc.dim, b+1, got[b], want[b])
 			}
 		}
+	}
+}
+
+// TestLogFieldSpectrum: ρ = exp(g), g white noise of variance σ², has a
+// log field (Eq. 1 for images of linear density) 2g/(b − a) plus a
+// constant, of power (2σ/(b − a))² at every ν. A set carrying Eq. 1 values
+// has the same log-field spectrum (Eq. 1 is its own log field), and the
+// spectrum of its density is unchanged.
+func TestLogFieldSpectrum(t *testing.T) {
+	const m, n, sigma = 64, 32, 0.8
+	r := rand.New(rand.NewPCG(31, 1))
+	lin := newTestSet(m, n, 2, func(int, int) float64 { return math.Exp(sigma * r.NormFloat64()) })
+	want := math.Pow(2*sigma/(data.Eq1B-data.Eq1A), 2)
+	st := estimate(t, lin, binning(t, lin), 0)
+	plan := newSpectrumPlan(n, 2)
+	for b, v := range st.LogFieldSpectrum.Median {
+		if tol := 0.1*want + 4*want*math.Sqrt(2/(plan.modes[b]*m)); math.Abs(v-want) > tol {
+			t.Errorf("log-field median P(%d) = %.5g, want %.5g ± %.2g", b+1, v, want, tol)
+		}
+	}
+	eq1 := Set{Data: make([]float32, len(lin.Data)), Count: m, Side: n, Dim: 2, Transform: data.Eq1}
+	data.Eq1.Forward(eq1.Data, lin.Data)
+	st1 := estimate(t, eq1, binning(t, eq1), 0)
+	for b := range st.LogFieldSpectrum.Median {
+		for _, c := range []struct {
+			name string
+			a, b float64
+		}{{"log field", st.LogFieldSpectrum.Median[b], st1.LogFieldSpectrum.Median[b]},
+			{"density", st.PowerSpectrum.Median[b], st1.PowerSpectrum.Median[b]}} {
+			if math.Abs(c.a-c.b) > 1e-5*c.a {
+				t.Errorf("%s P(%d): %.7g from linear density, %.7g from Eq. 1 values", c.name, b+1, c.a, c.b)
+			}
+		}
+	}
+}
+
+// TestLogFieldSeesStripes: multiplying every image by 1 ± 0.5 in
+// alternate columns adds to the log field a pattern whose only modes are
+// k = 0 and k = (N/2, 0): its spectrum at ν < N/2 is unchanged, and the
+// ν = N/2 bin rises far above the reference. The spectrum of linear density
+// moves at every ν.
+func TestLogFieldSeesStripes(t *testing.T) {
+	const n = 16
+	ref := lognormalSet(32, n, 2, 41)
+	fake := Set{Data: slices.Clone(ref.Data), Count: ref.Count, Side: n, Dim: 2}
+	for j := range fake.Data {
+		fake.Data[j] *= float32(1 + 0.5*float64(1-2*(j%2)))
+	}
+	rep, err := Compare(ref, fake, false, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := rep.Distances
+	if d.LogFieldQuarter > 1e-5 || d.LogFieldHalf < 1 {
+		t.Errorf("stripes: log-field max |ratio − 1| %.3g for ν ≤ N/4, %.3g for ν ≤ N/2; want ≈ 0 and > 1", d.LogFieldQuarter, d.LogFieldHalf)
+	}
+	if !(d.PowerSpectrum > 0.01) {
+		t.Errorf("stripes: linear-density spectrum distance %.3g, want it to move", d.PowerSpectrum)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -111,6 +112,72 @@ func TestEvalWritesReport(t *testing.T) {
 	}
 }
 
+// f64Bytes is the little-endian float64 encoding of vs.
+func f64Bytes(vs ...float64) []byte {
+	var raw []byte
+	for _, v := range vs {
+		raw = binary.LittleEndian.AppendUint64(raw, math.Float64bits(v))
+	}
+	return raw
+}
+
+// TestEvalFloorsAndAcceptance: with the fields of the real crops, given as
+// consecutive blocks or as a label file, floors split by field and the
+// report says so; with training crops the memorization check joins the
+// acceptance table, which stderr prints; without labels the floors are
+// split by image and the table warns.
+func TestEvalFloorsAndAcceptance(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	writeSet(t, p("real.npy"), []int{12, 16, 16}, 1, data.Eq1, nil)
+	writeSet(t, p("fake.npy"), []int{12, 16, 16}, 2, data.Eq1, nil)
+	writeSet(t, p("train.npy"), []int{20, 16, 16}, 3, data.Eq1, nil)
+	writeNPY64(t, p("groups.npy"), "<f8", "(12,)", f64Bytes(7, 7, 7, 7, 3, 3, 3, 3, -1, -1, -1, -1))
+	type floors struct {
+		Groups  int  `json:"groups"`
+		ByImage bool `json:"by_image"`
+		Splits  int  `json:"splits"`
+	}
+	type report struct {
+		Floors     floors            `json:"floors"`
+		Distances  map[string]any    `json:"distances"`
+		Acceptance []json.RawMessage `json:"acceptance"`
+	}
+	run := func(name string, args ...string) (report, string) {
+		t.Helper()
+		out := p(name)
+		var stdout, stderr bytes.Buffer
+		args = append([]string{"eval", "--out", out, "--real", p("real.npy"), "--fake", p("fake.npy"), "--transform", "eq1"}, args...)
+		if st := mainStatus(args, &stdout, &stderr); st != 0 {
+			t.Fatalf("%s: status %d: %s", name, st, stderr.String())
+		}
+		var rep report
+		js, _ := os.ReadFile(filepath.Join(out, "report.json"))
+		if err := json.Unmarshal(js, &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep, stderr.String()
+	}
+	blocks, msg := run("blocks", "--real-fields", "3", "--train", p("train.npy"))
+	if blocks.Floors != (floors{Groups: 3, Splits: 8}) || len(blocks.Acceptance) != 9 || blocks.Distances["memorization_ratio"] == nil {
+		t.Errorf("--real-fields 3 --train: floors %+v, %d checks, memorization %v; want 3 groups by field, 8 splits, 9 checks, a ratio",
+			blocks.Floors, len(blocks.Acceptance), blocks.Distances["memorization_ratio"])
+	}
+	for _, want := range []string{"acceptance (floor: 90th percentile over 8 splits", "by field, 3 fields", "nearest training crop, ratio", "1 ± 0.15", "checks pass"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("stderr %q does not mention %q", msg, want)
+		}
+	}
+	labels, _ := run("labels", "--real-groups", p("groups.npy"), "--train", p("train.npy"))
+	if !reflect.DeepEqual(labels, blocks) {
+		t.Errorf("the same fields as a label file: distances %v, as blocks %v", labels.Distances, blocks.Distances)
+	}
+	none, msg := run("none")
+	if none.Floors != (floors{ByImage: true, Splits: 8}) || len(none.Acceptance) != 8 || !strings.Contains(msg, "by image") {
+		t.Errorf("no labels: floors %+v, %d checks, stderr %q; want by image, 8 checks, a warning", none.Floors, len(none.Acceptance), msg)
+	}
+}
+
 // TestEvalBadInput: every mistake in the inputs ends with status 2, a
 // message naming the file and what was expected, and no output folder.
 func TestEvalBadInput(t *testing.T) {
@@ -126,6 +193,8 @@ func TestEvalBadInput(t *testing.T) {
 	writeSet(t, p("neg.npy"), []int{4, 16, 16}, 6, data.None, func(v []float32) { v[17] = -0.5 })
 	writeSet(t, p("inf.npy"), []int{4, 16, 16}, 7, data.Eq1, func(v []float32) { v[5] = 200 }) // exp overflows
 	writeNPY64(t, p("int.npy"), "<i4", "(1, 4, 4)", make([]byte, 64))
+	writeNPY64(t, p("g5.npy"), "<f8", "(5,)", f64Bytes(0, 0, 1, 1, 2))
+	writeNPY64(t, p("half.npy"), "<f8", "(4,)", f64Bytes(0, 0, 1.5, 1))
 	if err := os.WriteFile(p("text.npy"), []byte("not numpy"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +215,14 @@ func TestEvalBadInput(t *testing.T) {
 		{[]string{"--real", p("missing.npy"), "--fake", p("a.npy")}, []string{"missing.npy"}},
 		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--transform", "log"}, []string{"--transform", `"log"`}},
 		{[]string{"--real", p("a.npy")}, []string{"--fake"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--real-fields", "3"}, []string{"--real-fields 3", "4 real images"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--real-fields", "-1"}, []string{"--real-fields -1"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--real-fields", "2", "--real-groups", p("g5.npy")}, []string{"give one"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--real-groups", p("g5.npy")}, []string{"g5.npy", "want (4,)"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--real-groups", p("half.npy")}, []string{"half.npy", "label 2 is 1.5", "whole number"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--real-groups", p("int.npy")}, []string{"int.npy", "'<f4'"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--train", p("big.npy")}, []string{"big.npy", "same shape"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--train", p("nan.npy")}, []string{"nan.npy", "image 1, pixel 44"}},
 	}
 	for _, tc := range cases {
 		out := p("out")
