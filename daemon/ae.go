@@ -173,8 +173,7 @@ func (r *runner) lossSum(ae *model.AE, crops []float32, n int) float64 {
 func (r *runner) writeAEOutputs(ae *model.AE, n int) error {
 	arch := r.cfg.Model
 	size := arch.ImageShape().Size()
-	val := make([]float32, n*size)
-	r.test.draw(val, arch.Size, n, newStreamFor(r.cfg.Seed, "ae/test").fixed())
+	val, _ := r.aeTestCrops(n)
 	latent := make([]float32, n*arch.Latent)
 	const chunk = 32
 	for done := 0; done < n; done += chunk {
@@ -192,4 +191,13 @@ func (r *runner) writeAEOutputs(ae *model.AE, n int) error {
 	}
 	k := min(n, r.cfg.Out.FigurePanels)
 	return r.writeFigure("ae_reconstruction.png", "test crops (top) and their AE reconstructions (bottom)", val[:k*size], recon[:k*size], k)
+}
+
+// aeTestCrops draws the n test crops the AE encodes for its outputs and
+// report (the same for any caller), and the field of each.
+func (r *runner) aeTestCrops(n int) (crops []float32, fields []int) {
+	arch := r.cfg.Model
+	crops = make([]float32, n*arch.ImageShape().Size())
+	fields = r.test.draw(crops, arch.Size, n, newStreamFor(r.cfg.Seed, "ae/test").fixed())
+	return crops, fields
 }

@@ -116,8 +116,8 @@ type GANConfig struct {
 	LabelNoise      float64 `toml:"label_noise"` // fraction of D labels flipped
 	CheckpointEvery int     `toml:"checkpoint_every"`
 	LogEvery        int     `toml:"log_every"`
-	EvalEvery       int     `toml:"eval_every"`   // steps between evaluations on test crops
-	EvalSamples     int     `toml:"eval_samples"` // generated samples (and test crops) per evaluation
+	EvalEvery       int     `toml:"eval_every"`   // steps between evaluations on validation crops
+	EvalSamples     int     `toml:"eval_samples"` // generated samples (and validation crops) per evaluation
 	model.AdamConfig
 }
 

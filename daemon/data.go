@@ -27,22 +27,27 @@ type cropSet struct {
 	slab   *data.Slab // nil: whole fields
 }
 
-// draw fills dst with n crops (random field, position and symmetry) from rng.
-func (c cropSet) draw(dst []float32, size, n int, rng *rand.Rand) {
+// draw fills dst with n crops (random field, position and symmetry) from rng
+// and returns the field each came from: the evaluation's noise floors split
+// crops by field, since crops of one field are correlated.
+func (c cropSet) draw(dst []float32, size, n int, rng *rand.Rand) []int {
 	m := len(dst) / n
-	for b := 0; b < n; b++ {
-		c.crop(dst[b*m:(b+1)*m], size, rng)
+	fields := make([]int, n)
+	for b := range fields {
+		fields[b] = c.crop(dst[b*m:(b+1)*m], size, rng)
 	}
+	return fields
 }
 
-// crop draws one crop.
-func (c cropSet) crop(dst []float32, size int, rng *rand.Rand) {
-	f := c.fields[rng.IntN(len(c.fields))]
+// crop draws one crop and returns the index of its field.
+func (c cropSet) crop(dst []float32, size int, rng *rand.Rand) int {
+	i := rng.IntN(len(c.fields))
 	if c.slab != nil {
-		f.RandomCropIn(dst, size, *c.slab, rng)
-		return
+		c.fields[i].RandomCropIn(dst, size, *c.slab, rng)
+		return i
 	}
-	f.RandomCrop(dst, size, rng)
+	c.fields[i].RandomCrop(dst, size, rng)
+	return i
 }
 
 // splits of the dataset, in the order the data stage writes them.

@@ -12,7 +12,7 @@ import (
 )
 
 // trainGAN runs the GAN stage: data-parallel steps with the global batch split
-// over the ranks, evaluation of generated samples against held-out test crops
+// over the ranks, evaluation of generated samples against validation crops
 // on rank 0 every eval_every steps (the best by the combined score is kept as
 // gan-best.ckpt), then the final checkpoint, samples and figure.
 func (r *runner) trainGAN(ctx context.Context) error {
@@ -94,14 +94,15 @@ func (r *runner) evalReference(arch model.Arch) (*eval.Reference, []float32, err
 	n := r.cfg.GAN.EvalSamples
 	crops := make([]float32, n*arch.ImageShape().Size())
 	rng := newStreamFor(r.cfg.Seed, "gan/eval").fixed()
-	r.val.draw(crops, arch.Size, n, rng)
+	fields := r.val.draw(crops, arch.Size, n, rng)
 	set, err := evalSet(crops, arch, n, r.cfg.Data.Transform)
 	if err != nil {
 		return nil, nil, err
 	}
+	set.Groups = fields
 	ref, err := eval.NewReference(set, eval.Options{Threads: r.team.Threads()})
 	if err != nil {
-		return nil, nil, fmt.Errorf("evaluation reference of %d test crops: %w", n, err)
+		return nil, nil, fmt.Errorf("evaluation reference of %d validation crops: %w", n, err)
 	}
 	z := make([]float32, n*arch.Latent)
 	model.SampleLatent(z, rng)
@@ -135,6 +136,8 @@ func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p
 	better := d.Score < p.Best
 	r.log.Info().Int("step", p.Step).Float64("score", d.Score).Float64("pixel_pdf", d.PixelPDF).
 		Float64("mean_density", d.MeanDensity).Float64("power_spectrum", d.PowerSpectrum).Float64("peak_counts", d.PeakCounts).
+		Float64("log_field_spectrum", d.LogFieldSpectrum).Float64("log_field_max_half", d.LogFieldHalf).
+		Float64("peak_number_ratio", d.PeakNumber).Float64("collapse_ratio", d.Collapse).
 		Bool("best", better).Msg("gan evaluation")
 	r.status.recordDistances(d)
 	if !better {

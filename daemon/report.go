@@ -37,13 +37,20 @@ func (r *runner) writeReport(ctx context.Context) error {
 	if _, err := restore(ae, arch, []trained{{net: g}}); err != nil {
 		return err
 	}
-	// Test crops, never used to choose anything, and fresh generated samples.
-	crops := make([]float32, n*arch.ImageShape().Size())
-	r.test.draw(crops, arch.Size, n, newStreamFor(r.cfg.Seed, "report/test").fixed())
+	// Test crops, never used to choose anything, and fresh generated samples;
+	// training crops for the memorization check.
+	size := arch.ImageShape().Size()
+	crops, train := make([]float32, n*size), make([]float32, n*size)
+	fields := r.test.draw(crops, arch.Size, n, newStreamFor(r.cfg.Seed, "report/test").fixed())
+	r.train.draw(train, arch.Size, n, newStreamFor(r.cfg.Seed, "report/train").fixed())
+	trainSet, err := evalSet(train, arch, n, r.cfg.Data.Transform)
+	if err != nil {
+		return err
+	}
 	z := make([]float32, n*arch.Latent)
 	model.SampleLatent(z, newStreamFor(r.cfg.Seed, "report").fixed())
-	ganScore, err := r.compare("gan", "Best generator against held-out test crops", crops, generateFrom(r.ctx, g, z, n), n, false,
-		"test crops", "generated")
+	ganScore, err := r.compare("gan", "Best generator against held-out test crops", crops, fields, generateFrom(r.ctx, g, z, n), n, false,
+		"test crops", "generated", &trainSet)
 	if err != nil {
 		return err
 	}
@@ -58,9 +65,10 @@ func (r *runner) writeReport(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m := len(val) / arch.ImageShape().Size()
-	aeScore, err := r.compare("ae", "Autoencoder: test crops and their reconstructions", val, recon, m, true,
-		"test crops", "reconstructed")
+	m := len(val) / size
+	_, fields = r.aeTestCrops(m)
+	aeScore, err := r.compare("ae", "Autoencoder: test crops and their reconstructions", val, fields, recon, m, true,
+		"test crops", "reconstructed", nil)
 	if err != nil {
 		return err
 	}
@@ -74,7 +82,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>cosmogan run report</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}img{max-width:100%}</style></head>
 <body><h1>cosmogan run report</h1>
-<p>Configuration: <code>../config.toml</code>. Scores: the sum of the four distances of §4.1 in decades (0 when the sets agree; lower is better).</p>
+<p>Configuration: <code>../config.toml</code>. Scores: each distance of §4.1 divided by its noise floor (the same distance between two halves of the reference set, split by field), summed; about 5 for two sets as alike as two halves of the reference, lower is better.</p>
 {{range .Notes}}<p><strong>Note:</strong> {{.}}</p>
 {{end}}<ul>
 <li><a href="gan/report.html">Best generator against held-out test crops</a>: score {{printf "%.4g" .GAN}}</li>
@@ -93,19 +101,21 @@ func (r *runner) writeIndex(ganScore, aeScore float64) error {
 	return atomicfile.WriteBytes(r.dir.path("report", "report.html"), b.Bytes())
 }
 
-// compare evaluates fake against real, writes report/<name>/ and returns the
-// score.
-func (r *runner) compare(name, title string, real, fake []float32, n int, paired bool, realName, fakeName string) (float64, error) {
+// compare evaluates fake against real (whose crops came from fields, for
+// the noise floors), with train for the memorization check if not nil,
+// writes report/<name>/ and returns the score.
+func (r *runner) compare(name, title string, real []float32, fields []int, fake []float32, n int, paired bool, realName, fakeName string, train *eval.Set) (float64, error) {
 	arch := r.cfg.Model
 	rs, err := evalSet(real, arch, n, r.cfg.Data.Transform)
 	if err != nil {
 		return 0, err
 	}
+	rs.Groups = fields
 	fs, err := evalSet(fake, arch, n, r.cfg.Data.Transform)
 	if err != nil {
 		return 0, err
 	}
-	rep, err := eval.Compare(rs, fs, paired, eval.Options{Threads: r.team.Threads()})
+	rep, err := eval.Compare(rs, fs, paired, eval.Options{Threads: r.team.Threads(), Train: train})
 	if err != nil {
 		return 0, fmt.Errorf("report %s: %w", name, err)
 	}

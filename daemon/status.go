@@ -74,7 +74,7 @@ func startStatus(addr string, dir runDir) (*status, error) {
 	s.samples = gauge("samples_per_second", "Training throughput over the last log interval.", "stage")
 	s.eta = gauge("eta_seconds", "Estimated time to the end of the stage.", "stage")
 	s.loss = gauge("loss", "Training losses averaged over the ranks, and the AE validation loss.", "stage", "name")
-	s.distance = gauge("distance", "Distances between generated samples and test crops at the last evaluation.", "name")
+	s.distance = gauge("distance", "Distances between generated samples and validation crops at the last evaluation.", "name")
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
@@ -191,7 +191,8 @@ func (s *status) recordDistances(d eval.Distances) {
 	defer s.mu.Unlock()
 	s.snap.Distances = &d
 	for name, v := range map[string]float64{"pixel_pdf": d.PixelPDF, "mean_density": d.MeanDensity,
-		"power_spectrum": d.PowerSpectrum, "peak_counts": d.PeakCounts, "score": d.Score} {
+		"power_spectrum": d.PowerSpectrum, "peak_counts": d.PeakCounts, "log_field_spectrum": d.LogFieldSpectrum,
+		"collapse_ratio": d.Collapse, "score": d.Score} {
 		s.distance.WithLabelValues(name).Set(v)
 	}
 }
