@@ -36,6 +36,8 @@ var commands = []command{
 		"time full GAN training steps of the paper's networks (on the CPU or a GPU), the GPU convolution kernels on their layers, each of their layers, the GEMM kernel, or data-parallel scaling (under mpirun)", benchCmd},
 	{"eval", "--real A.npy --fake B.npy [--paired] [--transform eq1|eq2|none] --out DIR [--threads T]",
 		"compare two sets of fields with the paper's estimators: report.json, figures, report.html", evalCmd},
+	{"crops", "--in 'GLOB' [--dim 2|3] [--size N] [--per-field K] [--seed S] [--transform eq1|eq2|none] --out X.npy",
+		"cut random periodic crops from density fields, in the networks' space: a held-out set for cosmogan eval", cropsCmd},
 	{"simulate", "--dim 2|3 [--n N] [--seed S] [--out DIR] [--positions] [--field ngp|cic|dtfe|none] [flags]",
 		"run particle-mesh N-body simulations and write particle positions and density grids", simulateCmd},
 	{"prepare", "--snapshot PATH | --particles X.npy --box L | --field X.npy --grid N --out OUT.npy [flags]",
