@@ -34,7 +34,7 @@ var commands = []command{
 		"write N images or cubes drawn from a trained generator", generateCmd},
 	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--device cpu|cuda] [--json] | kernels --dim 2|3 [--batch B] [--peak-tflops P] [--json] | layers --dim 2|3 [--batch B] [--steps N] [--threads T] [--json] | gemm [--steps N] [--threads T] [--json] | scaling --config FILE [--steps N] [--project-gpus 8,64,… --step-compute S --link-gbps B]",
 		"time full GAN training steps of the paper's networks (on the CPU or a GPU), the GPU convolution kernels on their layers, each of their layers, the GEMM kernel, or data-parallel scaling (under mpirun)", benchCmd},
-	{"eval", "--real A.npy --fake B.npy [--paired] [--transform eq1|eq2|none] --out DIR [--threads T]",
+	{"eval", "--real A.npy [--real-fields K | --real-groups G.npy] --fake B.npy [--train T.npy] [--paired] [--transform eq1|eq2|none] --out DIR [--threads T]",
 		"compare two sets of fields with the paper's estimators: report.json, figures, report.html", evalCmd},
 	{"crops", "--in 'GLOB' [--dim 2|3] [--size N] [--per-field K] [--seed S] [--transform eq1|eq2|none] --out X.npy",
 		"cut random periodic crops from density fields, in the networks' space: a held-out set for cosmogan eval", cropsCmd},
