@@ -23,7 +23,7 @@ func simulateCmd(fs *flag.FlagSet) func() error {
 	fs.Float64Var(&cfg.Cosmology.OmegaM, "omega-m", cfg.Cosmology.OmegaM, "Ω_m")
 	fs.Float64Var(&cfg.Cosmology.OmegaL, "omega-l", cfg.Cosmology.OmegaL, "Ω_Λ")
 	fs.Float64Var(&cfg.Cosmology.OmegaB, "omega-b", cfg.Cosmology.OmegaB, "Ω_b (shape of the transfer function)")
-	fs.Float64Var(&cfg.Cosmology.H, "h", cfg.Cosmology.H, "H0 / (100 km/s/Mpc)")
+	fs.Float64Var(&cfg.Cosmology.H, "hubble", cfg.Cosmology.H, "dimensionless Hubble constant `h` = H0 / (100 km/s/Mpc)")
 	fs.Float64Var(&cfg.Cosmology.NS, "n-s", cfg.Cosmology.NS, "spectral index n_s")
 	fs.Float64Var(&cfg.Cosmology.Sigma8, "sigma8", cfg.Cosmology.Sigma8, "σ8 at z = 0 (spheres in 3D, discs in 2D)")
 	n := fs.Int("n", 1, "`number` of independent simulations")

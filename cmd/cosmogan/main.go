@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -60,36 +61,50 @@ func mainStatus(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	for _, c := range commands {
-		if c.name != args[0] {
-			continue
+		if c.name == args[0] {
+			return runCommand(c, args[1:], stdout, stderr)
 		}
-		fs := flag.NewFlagSet("cosmogan "+c.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		run := c.setup(fs)
-		fs.Usage = func() {
-			fmt.Fprintf(fs.Output(), "usage: cosmogan %s %s\n\n%s.\n\nflags:\n", c.name, c.args, c.summary)
-			fs.PrintDefaults()
-		}
-		if err := fs.Parse(args[1:]); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			return 2
-		}
-		err := run()
-		if err == nil {
-			return 0
-		}
-		fmt.Fprintf(stderr, "cosmogan %s: %v\n", c.name, err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			return 2
-		}
-		return daemon.ExitStatus(err)
 	}
 	fmt.Fprintf(stderr, "cosmogan: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+// runCommand parses args with the flags of c and runs it. What the flag
+// package prints is held until the outcome is known: help asked for with -h
+// or --help (also after a bench subcommand) goes to stdout with status 0, a
+// flag mistake to stderr with status 2.
+func runCommand(c command, args []string, stdout, stderr io.Writer) int {
+	var flagOut bytes.Buffer
+	fs := flag.NewFlagSet("cosmogan "+c.name, flag.ContinueOnError)
+	fs.SetOutput(&flagOut)
+	run := c.setup(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: cosmogan %s %s\n\n%s.\n\nflags:\n", c.name, c.args, c.summary)
+		fs.PrintDefaults()
+	}
+	err := fs.Parse(args)
+	parsed := err == nil
+	if parsed {
+		err = run()
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		stdout.Write(flagOut.Bytes())
+		return 0
+	}
+	stderr.Write(flagOut.Bytes())
+	switch {
+	case err == nil:
+		return 0
+	case !parsed: // the flag package has said what is wrong
+		return 2
+	}
+	fmt.Fprintf(stderr, "cosmogan %s: %v\n", c.name, err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return daemon.ExitStatus(err)
 }
 
 func usage(w io.Writer) {
@@ -175,6 +190,9 @@ func benchCmd(fs *flag.FlagSet) func() error {
 			return usageError{"want: cosmogan bench step|kernels|layers|gemm|scaling [flags]"}
 		}
 		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after the subcommand
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
 			return usageError{err.Error()}
 		}
 		if fs.NArg() > 0 {
