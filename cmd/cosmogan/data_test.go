@@ -41,6 +41,8 @@ func TestDataCommands(t *testing.T) {
 	trunc := filepath.Join(dir, "trunc")
 	os.WriteFile(trunc, good[:len(good)-10], 0o644)
 	out := filepath.Join(dir, "f.npy")
+	scalar := filepath.Join(dir, "scalar.npy")
+	writeNPY64(t, scalar, "<f4", "()", make([]byte, 4))
 	cases := []struct {
 		args   []string
 		status int
@@ -52,6 +54,7 @@ func TestDataCommands(t *testing.T) {
 		{[]string{"prepare", "--grid", "4", "--out", out}, 2, "exactly one of"},
 		{[]string{"prepare", "--snapshot", snap, "--types", "7", "--out", out}, 2, "--types"},
 		{[]string{"simulate", "--dim", "4", "--out", filepath.Join(dir, "s")}, 2, "dim 4"},
+		{[]string{"prepare", "--field", scalar, "--out", out}, 2, "scalar.npy: field: shape () (0-dimensional), want (N,N) or (N,N,N)"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer

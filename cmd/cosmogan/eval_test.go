@@ -126,6 +126,7 @@ func TestEvalBadInput(t *testing.T) {
 	writeSet(t, p("neg.npy"), []int{4, 16, 16}, 6, data.None, func(v []float32) { v[17] = -0.5 })
 	writeSet(t, p("inf.npy"), []int{4, 16, 16}, 7, data.Eq1, func(v []float32) { v[5] = 200 }) // exp overflows
 	writeNPY64(t, p("int.npy"), "<i4", "(1, 4, 4)", make([]byte, 64))
+	writeNPY64(t, p("scalar.npy"), "<f4", "()", make([]byte, 4))
 	if err := os.WriteFile(p("text.npy"), []byte("not numpy"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +143,7 @@ func TestEvalBadInput(t *testing.T) {
 		{[]string{"--real", p("int.npy"), "--fake", p("a.npy")}, []string{"int.npy", "'<f4'"}},
 		{[]string{"--real", p("text.npy"), "--fake", p("a.npy")}, []string{"text.npy", "not an .npy file"}},
 		{[]string{"--real", p("rank.npy"), "--fake", p("a.npy")}, []string{"rank.npy", "(M, N, N)"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("scalar.npy")}, []string{"scalar.npy", "0-dimensional", "(M, N, N) images"}},
 		{[]string{"--real", p("a.npy"), "--fake", p("rect.npy")}, []string{"rect.npy", "all sides equal"}},
 		{[]string{"--real", p("missing.npy"), "--fake", p("a.npy")}, []string{"missing.npy"}},
 		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--transform", "log"}, []string{"--transform", `"log"`}},

@@ -91,6 +91,7 @@ func TestSbatchUsageErrors(t *testing.T) {
 		{[]string{"--config", config, "--run-dir", run}, "--time is required"},
 		{with("--time", "90"), `time limit "90"`},
 		{with("--time", "00:61:00"), "HH:MM:SS"},
+		{with("--time", "2147483647:00:00"), "longer than the limit of 365-00:00:00 (8760 hours"},
 		{with("--nodes", "0"), "--nodes 0"},
 		{with("--ntasks-per-node", "-1"), "--ntasks-per-node -1"},
 		{with("--gpus-per-task", "-1"), "--gpus-per-task -1"},
