@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/cosmogan/cosmogan/daemon"
+	"github.com/cosmogan/cosmogan/model"
 	"github.com/cosmogan/cosmogan/parallel"
 )
 
@@ -161,6 +162,15 @@ func generateCmd(fs *flag.FlagSet) func() error {
 		if *checkpoint == "" {
 			return usageError{"--checkpoint is required"}
 		}
+		arch, err := generatorArch(*checkpoint)
+		if err != nil {
+			return err
+		}
+		// The samples and their latent vectors are held in memory at once.
+		what := fmt.Sprintf("--n %d: %d samples of %d^%d float32 pixels", *n, *n, arch.Size, arch.Dim)
+		if err := checkMemory(what, float64(*n)*(cells(arch.Size, arch.Dim)+float64(arch.Latent))*4); err != nil {
+			return err
+		}
 		transform, err := daemon.Generate(*checkpoint, *n, *seed, *threads, *out)
 		if err != nil {
 			return err
@@ -168,6 +178,37 @@ func generateCmd(fs *flag.FlagSet) func() error {
 		fmt.Fprintf(os.Stderr, "wrote %d samples to %s (values in the %q transformed space)\n", *n, *out, transform)
 		return nil
 	}
+}
+
+// generatorArch reads the checkpoint at path and returns the architecture of
+// the generator G it holds (the GAN stage's, or the frozen one the AE's final
+// checkpoint keeps). A file that is not a checkpoint, or one without G, is a
+// usage error naming the file and what was expected.
+func generatorArch(path string) (model.Arch, error) {
+	const want = "want a checkpoint holding a generator G, such as RUN_DIR/checkpoints/gan-final.ckpt or gan-best.ckpt"
+	f, err := os.Open(path)
+	if err != nil {
+		return model.Arch{}, usageError{fmt.Sprintf("--checkpoint: %v", err)}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		return model.Arch{}, usageError{fmt.Sprintf("--checkpoint %s: not a regular file: %s", path, want)}
+	}
+	ck, err := model.DecodeCheckpoint(f)
+	switch {
+	case errors.Is(err, model.ErrCorrupt):
+		return model.Arch{}, usageError{fmt.Sprintf("--checkpoint %s: %v: %s", path, err, want)}
+	case err != nil:
+		return model.Arch{}, fmt.Errorf("--checkpoint %s: %w", path, err)
+	}
+	if _, err := ck.Net("G"); err != nil {
+		names := make([]string, len(ck.Nets))
+		for i, n := range ck.Nets {
+			names[i] = n.Name
+		}
+		return model.Arch{}, usageError{fmt.Sprintf("--checkpoint %s: a checkpoint of stage %q holding networks %v: %s", path, ck.Stage, names, want)}
+	}
+	return ck.Arch, nil
 }
 
 func benchCmd(fs *flag.FlagSet) func() error {

@@ -37,7 +37,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"run", "--config", filepath.Join(dir, "missing.toml")}, 2, "missing.toml"},
 		{[]string{"run", "--bogus"}, 2, "bogus"},
 		{[]string{"generate"}, 2, "--checkpoint is required"},
-		{[]string{"generate", "--checkpoint", notCkpt, "--out", filepath.Join(dir, "o.npy")}, 1, "x.ckpt"},
+		{[]string{"generate", "--checkpoint", notCkpt, "--out", filepath.Join(dir, "o.npy")}, 2, "x.ckpt: corrupted checkpoint"},
 		{[]string{"bench", "step", "--dim", "4"}, 2, "--dim 4"},
 		{[]string{"bench", "step", "--batch", "0", "--dim", "3", "--steps", "0"}, 2, "--steps 0"},
 		{[]string{"bench"}, 2, "bench step"},
