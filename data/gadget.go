@@ -159,6 +159,9 @@ func (g *gadgetFile) block(r io.ReaderAt, i int, off int64) (gadgetBlock, error)
 		lead = 16
 	}
 	if rest := g.size - off; rest < lead {
+		if i == 0 {
+			return b, gadgetErr(g.path, 0, "file of %d bytes is too short for a GADGET-2 snapshot", g.size)
+		}
 		return b, gadgetErr(g.path, off, "%d stray bytes after the last block, which ends here: want the file to end here or another complete block", rest)
 	}
 	if g.format == 2 {

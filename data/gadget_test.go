@@ -259,6 +259,7 @@ func TestSnapshotCutOrPadded(t *testing.T) {
 		{"inside a marker", f1[:346], "offset 344: 2 stray bytes after the last block"},
 		{"stray bytes", append(bytes.Clone(f1), 0, 0, 0), "offset 456: 3 stray bytes after the last block"},
 		{"garbage", append(bytes.Clone(f1), "trailing garbage"...), "offset 456: block 5 of 1767993972 bytes runs past the end"},
+		{"format 2 stub", f2[:10], "offset 0: file of 10 bytes is too short"},
 		{"format 2 garbage", append(bytes.Clone(f2), make([]byte, 20)...), "block label record markers 0 and 0"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_"))
