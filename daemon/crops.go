@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/cosmogan/cosmogan/data"
+	"github.com/cosmogan/cosmogan/internal/sysmem"
 	"github.com/cosmogan/cosmogan/model"
 )
 
@@ -33,7 +34,7 @@ func CutCrops(pattern string, dim, size, perField int, seed uint64, tr data.Tran
 	for range dim {
 		vol *= size
 	}
-	if int64(len(paths))*int64(perField)*int64(vol)*4 > machineMemory()/2 {
+	if total := sysmem.Total(); total > 0 && int64(len(paths))*int64(perField)*int64(vol)*4 > total/2 {
 		return nil, nil, configErrorf("%d files × %d crops of side %d do not fit in half of this machine's memory", len(paths), perField, size)
 	}
 	reader := &runner{cfg: Config{Model: model.Arch{Dim: dim, Size: size}}}

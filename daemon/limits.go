@@ -1,13 +1,14 @@
 package daemon
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/cosmogan/cosmogan/internal/sysmem"
 )
 
 // Bounds on what a configuration may ask for. They sit far above any real
@@ -181,29 +182,12 @@ func (c Config) memoryNeed(ranks int) int64 {
 // checkMemory refuses a run whose estimated need exceeds this machine's
 // memory, naming both; where the memory cannot be read it accepts.
 func (c Config) checkMemory(ranks int) error {
-	total := machineMemory()
+	total := sysmem.Total()
 	if need := c.memoryNeed(ranks); total > 0 && need > total {
 		return configErrorf("this configuration needs about %s per rank (dataset, networks, batch of %d per rank, samples), this machine has %s: lower data.grid, the field counts, the batch or the model's size",
 			gigabytes(need), max(c.GAN.Batch, c.AE.Batch)/max(ranks, 1), gigabytes(total))
 	}
 	return nil
-}
-
-// machineMemory is MemTotal of /proc/meminfo in bytes, 0 if unknown.
-func machineMemory() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var kb int64
-		if _, err := fmt.Sscanf(sc.Text(), "MemTotal: %d kB", &kb); err == nil {
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 func gigabytes(b int64) string { return fmt.Sprintf("%.1f GB", float64(b)/1e9) }

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"strings"
 )
 
 // GadgetHeader is the 256-byte header block of one snapshot file.
@@ -56,10 +58,42 @@ func gadgetErr(path string, off int64, format string, args ...any) error {
 	return fmt.Errorf("%s: offset %d: %s: %w", path, off, fmt.Sprintf(format, args...), ErrBadInput)
 }
 
+// gadgetBlock is one record of a snapshot file: its label (format 2's label
+// record, or format 1's fixed order; "" past it), where its payload lies and
+// how long it is.
+type gadgetBlock struct {
+	index   int // 0 for the header
+	label   string
+	start   int64 // offset of the block's first marker (format 2: of its label record)
+	data, n int64 // offset and length of the payload
+}
+
+// end is the offset just past the block's closing record marker.
+func (b gadgetBlock) end() int64 { return b.data + b.n + 4 }
+
+// name is how errors call the block: "POS block", "\"INFO\" block" (a label
+// quoted unless it is a standard one), or "block 5" (format 1 past ID).
+func (b gadgetBlock) name() string {
+	switch {
+	case b.label == "":
+		return fmt.Sprintf("block %d", b.index+1)
+	case slices.Contains(format1Blocks, b.label):
+		return strings.TrimSpace(b.label) + " block"
+	}
+	return fmt.Sprintf("%q block", b.label)
+}
+
+// format1Blocks are the labels of SnapFormat 1's blocks, in their fixed order;
+// the optional blocks after ID (MASS, gas properties) depend on the header.
+var format1Blocks = []string{"HEAD", "POS ", "VEL ", "ID  "}
+
 // parseGadget reads the header of the snapshot file r (size bytes, named
-// path in errors) and locates its position block, checking every record
-// marker it passes and that the block holds 3 coordinates for each particle
-// of the header.
+// path in errors) and walks its blocks from record marker to record marker,
+// seeking past their payloads: every block's two markers must agree, the file
+// must end exactly where its last block does, and the POS, VEL and ID blocks
+// every GADGET-2 snapshot holds must be there, each sized for the particles
+// of the header. A file cut short or with bytes after its last block is
+// refused with the offset where it goes wrong.
 func parseGadget(path string, r io.ReaderAt, size int64) (*gadgetFile, error) {
 	g := &gadgetFile{path: path, size: size}
 	var b4 [4]byte
@@ -80,70 +114,114 @@ func parseGadget(path string, r io.ReaderAt, size int64) (*gadgetFile, error) {
 		g.format = 2
 	}
 
-	off := int64(0)
-	blocks := []string{"HEAD", "POS "} // format 1's fixed order
-	for i := 0; ; i++ {
-		label := ""
-		if g.format == 2 {
-			var rec [16]byte
-			if err := readFull(r, rec[:], off, size); err != nil {
-				return nil, gadgetErr(path, off, "truncated block label record: want 16 bytes, file has %d", size-off)
-			}
-			if m, m2 := g.order.Uint32(rec[:]), g.order.Uint32(rec[12:]); m != 8 || m2 != 8 {
-				return nil, gadgetErr(path, off, "block label record markers %d and %d, want 8 and 8", m, m2)
-			}
-			label = string(rec[4:8])
-			off += 16
-		} else if i < len(blocks) {
-			label = blocks[i]
-		}
-		n, err := readMarker(r, g.order, off, size, path)
+	found := map[string]gadgetBlock{}
+	for i, off := 0, int64(0); off < size; i++ {
+		b, err := g.block(r, i, off)
 		if err != nil {
 			return nil, err
 		}
-		data := off + 4
-		if data+n+4 > size {
-			return nil, gadgetErr(path, off, "%q block of %d bytes runs past the end of the %d-byte file", label, n, size)
-		}
-		if m, err := readMarker(r, g.order, data+n, size, path); err != nil {
-			return nil, err
-		} else if m != n {
-			return nil, gadgetErr(path, data+n, "%q block end marker %d, want %d (its start marker at offset %d)", label, m, n, off)
-		}
-		switch {
-		case i == 0:
-			if label != "HEAD" || n != 256 {
-				return nil, gadgetErr(path, off, "first block %q of %d bytes, want the 256-byte header HEAD", label, n)
-			}
-			var h [256]byte
-			if err := readFull(r, h[:], data, size); err != nil {
-				return nil, gadgetErr(path, data, "truncated header")
-			}
-			g.hdr = decodeGadgetHeader(h[:], g.order)
-			if err := g.checkHeader(data); err != nil {
+		if i == 0 {
+			if err := g.readHeader(r, b); err != nil {
 				return nil, err
 			}
-			if g.total() == 0 {
-				return g, nil // no particles in this file: no position block needed
-			}
-		case label == "POS ":
-			t := g.total()
-			switch {
-			case n == 12*t && t > 0:
-				g.width = 4
-			case n == 24*t && t > 0:
-				g.width = 8
-			default:
-				return nil, gadgetErr(path, off, "POS block of %d bytes, want 3 × 4 × %d or 3 × 8 × %d bytes for the %d particles of the header (Npart %v)", n, t, t, t, g.hdr.Npart)
-			}
-			g.pos = data
-			return g, nil
+		} else if _, dup := found[b.label]; !dup && b.label != "" {
+			found[b.label] = b
 		}
-		off = data + n + 4
-		if off >= size {
-			return nil, gadgetErr(path, off, "no POS block in the file, want one after the header")
+		off = b.end()
+	}
+	if g.total() == 0 {
+		return g, nil // no particles in this file: no particle blocks needed
+	}
+	for _, label := range format1Blocks[1:] {
+		b, ok := found[label]
+		if !ok {
+			return nil, gadgetErr(path, size, "the file ends without a %s: want POS, VEL and ID blocks for the %d particles of the header (a truncated snapshot?)",
+				gadgetBlock{label: label}.name(), g.total())
+		}
+		width, err := g.checkParticleBlock(b)
+		if err != nil {
+			return nil, err
+		}
+		if label == "POS " {
+			g.pos, g.width = b.data, width
 		}
 	}
+	return g, nil
+}
+
+// block reads the markers of block i, which starts at off: the label record
+// in format 2, then the length before and after the payload, which must agree
+// and lie within the file. The payload itself is not read.
+func (g *gadgetFile) block(r io.ReaderAt, i int, off int64) (gadgetBlock, error) {
+	b := gadgetBlock{index: i, start: off}
+	lead := int64(4)
+	if g.format == 2 {
+		lead = 16
+	}
+	if rest := g.size - off; rest < lead {
+		if i == 0 {
+			return b, gadgetErr(g.path, 0, "file of %d bytes is too short for a GADGET-2 snapshot", g.size)
+		}
+		return b, gadgetErr(g.path, off, "%d stray bytes after the last block, which ends here: want the file to end here or another complete block", rest)
+	}
+	if g.format == 2 {
+		var rec [16]byte
+		if err := readFull(r, rec[:], off, g.size); err != nil {
+			return b, gadgetErr(g.path, off, "reading the block label record: %v", err)
+		}
+		if m, m2 := g.order.Uint32(rec[:]), g.order.Uint32(rec[12:]); m != 8 || m2 != 8 {
+			return b, gadgetErr(g.path, off, "block label record markers %d and %d, want 8 and 8", m, m2)
+		}
+		b.label = string(rec[4:8])
+		off += 16
+	} else if i < len(format1Blocks) {
+		b.label = format1Blocks[i]
+	}
+	n, err := readMarker(r, g.order, off, g.size, g.path)
+	if err != nil {
+		return b, err
+	}
+	b.data, b.n = off+4, n
+	if b.end() > g.size {
+		return b, gadgetErr(g.path, off, "%s of %d bytes runs past the end of the %d-byte file (truncated?)", b.name(), n, g.size)
+	}
+	if m, err := readMarker(r, g.order, b.data+n, g.size, g.path); err != nil {
+		return b, err
+	} else if m != n {
+		return b, gadgetErr(g.path, b.data+n, "%s end marker %d, want %d (its start marker at offset %d)", b.name(), m, n, off)
+	}
+	return b, nil
+}
+
+// readHeader decodes and checks the header block b, which must be the
+// 256-byte HEAD.
+func (g *gadgetFile) readHeader(r io.ReaderAt, b gadgetBlock) error {
+	if b.label != "HEAD" || b.n != 256 {
+		return gadgetErr(g.path, b.start, "first block %q of %d bytes, want the 256-byte header HEAD", b.label, b.n)
+	}
+	var h [256]byte
+	if err := readFull(r, h[:], b.data, g.size); err != nil {
+		return gadgetErr(g.path, b.data, "reading the header: %v", err)
+	}
+	g.hdr = decodeGadgetHeader(h[:], g.order)
+	return g.checkHeader(b.data)
+}
+
+// checkParticleBlock checks that the POS, VEL or ID block b holds one value
+// (ID) or three (POS, VEL) of 4 or 8 bytes for each particle of the header,
+// and returns that width.
+func (g *gadgetFile) checkParticleBlock(b gadgetBlock) (int, error) {
+	t, per := g.total(), int64(3)
+	if b.label == "ID  " {
+		per = 1
+	}
+	for _, width := range []int64{4, 8} {
+		if b.n == per*width*t {
+			return int(width), nil
+		}
+	}
+	return 0, gadgetErr(g.path, b.start, "%s of %d bytes, want %d × 4 × %d or %d × 8 × %d bytes for the %d particles of the header (Npart %v)",
+		b.name(), b.n, per, t, per, t, t, g.hdr.Npart)
 }
 
 // checkHeader validates the header fields the reader relies on.

@@ -234,6 +234,43 @@ func TestSnapshotBadInput(t *testing.T) {
 	}
 }
 
+// TestSnapshotCutOrPadded: a snapshot is walked to its end, so a file cut
+// after POS (which the reader needs) or inside a later block, or one with
+// bytes after its last block, is refused with the offset where it goes wrong.
+func TestSnapshotCutOrPadded(t *testing.T) {
+	dir := t.TempDir()
+	// Format 1, 6 particles: HEAD [0, 264), POS [264, 344), VEL [344, 424),
+	// ID [424, 456). Format 2 adds a 16-byte label record to each block and
+	// an INFO block: HEAD [0, 280), INFO [280, 316), POS [316, 412), …
+	f1 := sampleSpec(1, 4, binary.LittleEndian).bytes()
+	f2 := sampleSpec(2, 4, binary.BigEndian).bytes()
+	if len(f1) != 456 {
+		t.Fatalf("format 1 sample of %d bytes, want 456: fix the offsets below", len(f1))
+	}
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"after POS", f1[:344], "offset 344: the file ends without a VEL block"},
+		{"format 2 after POS", f2[:412], "offset 412: the file ends without a VEL block"},
+		{"inside VEL", f1[:384], "offset 344: VEL block of 72 bytes runs past the end of the 384-byte file"},
+		{"inside ID", f1[:450], "offset 424: ID block of 24 bytes runs past the end"},
+		{"inside a marker", f1[:346], "offset 344: 2 stray bytes after the last block"},
+		{"stray bytes", append(bytes.Clone(f1), 0, 0, 0), "offset 456: 3 stray bytes after the last block"},
+		{"garbage", append(bytes.Clone(f1), "trailing garbage"...), "offset 456: block 5 of 1767993972 bytes runs past the end"},
+		{"format 2 stub", f2[:10], "offset 0: file of 10 bytes is too short"},
+		{"format 2 garbage", append(bytes.Clone(f2), make([]byte, 20)...), "block label record markers 0 and 0"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_"))
+		os.WriteFile(path, c.b, 0o644)
+		_, err := OpenSnapshot(path, 0)
+		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), path+": ") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want ErrBadInput naming %s and %q", c.name, err, path, c.want)
+		}
+	}
+}
+
 // FuzzGadget: no input makes the reader panic or loop; what it accepts
 // streams exactly the header's particle count.
 func FuzzGadget(f *testing.F) {

@@ -23,11 +23,11 @@ type Field struct {
 // Field sharing its backing slice.
 func FieldFromTensor(t *tensor.Dense) (*Field, error) {
 	s := t.Shape()
-	if t.Dtype() != tensor.Float32 || t.IsScalar() || t.RequiresIterator() {
-		return nil, fmt.Errorf("field: want a contiguous float32 tensor, have %v of shape %v", t.Dtype(), s)
-	}
 	if (len(s) != 2 && len(s) != 3) || s[0] != s[1] || s[len(s)-1] != s[0] {
-		return nil, fmt.Errorf("field: shape %v, want (N,N) or (N,N,N)", s)
+		return nil, fmt.Errorf("field: shape %v (%d-dimensional), want (N,N) or (N,N,N)", s, len(s))
+	}
+	if t.Dtype() != tensor.Float32 || t.RequiresIterator() {
+		return nil, fmt.Errorf("field: want a contiguous float32 tensor, have %v of shape %v", t.Dtype(), s)
 	}
 	f := &Field{Dim: len(s), N: s[0], Data: t.Data().([]float32)}
 	return f, f.Validate()

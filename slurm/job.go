@@ -41,9 +41,14 @@ const DefaultSignalLead = 5 * time.Minute
 // 16-bit number of seconds).
 const maxSignalLead = 65535 * time.Second
 
+// maxTime is the longest time limit ParseTime accepts: a year, beyond any
+// partition's limit (the job requeues itself before its limit anyway), and
+// far from overflowing a time.Duration, which holds 292 years.
+const maxTime = 365 * 24 * time.Hour
+
 // ParseTime reads a Slurm time limit written HH:MM:SS or D-HH:MM:SS (hours
 // may exceed 23 in the first form; fields may have one digit, as 1:0:0).
-// Minutes and seconds are below 60.
+// Minutes and seconds are below 60; the limit is at most a year.
 func ParseTime(s string) (time.Duration, error) {
 	bad := func() (time.Duration, error) {
 		return 0, fmt.Errorf("time limit %q: want HH:MM:SS or D-HH:MM:SS", s)
@@ -72,9 +77,12 @@ func ParseTime(s string) (time.Duration, error) {
 	if v[1] > 59 || v[2] > 59 || (days > 0 && v[0] > 23) {
 		return bad()
 	}
-	total := ((days*24+v[0])*60+v[1])*60 + v[2]
-	if total == 0 {
+	total := ((days*24+v[0])*60+v[1])*60 + v[2] // < 2^48: fields are below 2^31
+	switch {
+	case total == 0:
 		return 0, fmt.Errorf("time limit %q: must be positive", s)
+	case total > int64(maxTime/time.Second):
+		return 0, fmt.Errorf("time limit %q: longer than the limit of %s (%d hours, a year)", s, FormatTime(maxTime), int64(maxTime/time.Hour))
 	}
 	return time.Duration(total) * time.Second, nil
 }

@@ -161,6 +161,7 @@ func TestParseFormatTime(t *testing.T) {
 		{"0-00:00:01", time.Second, "00:00:01"},
 		{"1:2:3", time.Hour + 2*time.Minute + 3*time.Second, "01:02:03"},
 		{"100:00:00", 100 * time.Hour, "4-04:00:00"},
+		{"8760:00:00", 365 * 24 * time.Hour, "365-00:00:00"},
 	} {
 		got, err := ParseTime(tc.in)
 		if err != nil || got != tc.want {
@@ -174,6 +175,13 @@ func TestParseFormatTime(t *testing.T) {
 		"-01:00:00", "x-01:00:00", "01:00:00:00", "+1:00:00", "00:00:00", "1h"} {
 		if d, err := ParseTime(bad); err == nil {
 			t.Errorf("ParseTime(%q) = %v, want an error", bad, d)
+		}
+	}
+	// Beyond a year, however large (once overflowing time.Duration into a
+	// message about fractional seconds), the limit is said.
+	for _, long := range []string{"8760:00:01", "365-00:00:01", "2147483647:00:00", "2147483647-23:59:59"} {
+		if d, err := ParseTime(long); err == nil || !strings.Contains(err.Error(), "longer than the limit of 365-00:00:00 (8760 hours") {
+			t.Errorf("ParseTime(%q) = %v, %v; want the limit of a year named", long, d, err)
 		}
 	}
 }

@@ -23,7 +23,7 @@ func simulateCmd(fs *flag.FlagSet) func() error {
 	fs.Float64Var(&cfg.Cosmology.OmegaM, "omega-m", cfg.Cosmology.OmegaM, "Ω_m")
 	fs.Float64Var(&cfg.Cosmology.OmegaL, "omega-l", cfg.Cosmology.OmegaL, "Ω_Λ")
 	fs.Float64Var(&cfg.Cosmology.OmegaB, "omega-b", cfg.Cosmology.OmegaB, "Ω_b (shape of the transfer function)")
-	fs.Float64Var(&cfg.Cosmology.H, "h", cfg.Cosmology.H, "H0 / (100 km/s/Mpc)")
+	fs.Float64Var(&cfg.Cosmology.H, "hubble", cfg.Cosmology.H, "dimensionless Hubble constant `h` = H0 / (100 km/s/Mpc)")
 	fs.Float64Var(&cfg.Cosmology.NS, "n-s", cfg.Cosmology.NS, "spectral index n_s")
 	fs.Float64Var(&cfg.Cosmology.Sigma8, "sigma8", cfg.Cosmology.Sigma8, "σ8 at z = 0 (spheres in 3D, discs in 2D)")
 	n := fs.Int("n", 1, "`number` of independent simulations")
@@ -60,10 +60,42 @@ func simulateCmd(fs *flag.FlagSet) func() error {
 			}
 			o.Scheme = s
 		}
+		if *n > maxSimulations {
+			return usageError{fmt.Sprintf("--n %d: want at most %d simulations (files are numbered sim_0000 to sim_%04d)", *n, maxSimulations, maxSimulations-1)}
+		}
+		if err := cfg.Check(); err != nil { // before sizes derived from a bad dimension
+			return err
+		}
+		if err := checkMemory(simulationMemory(cfg, o)); err != nil {
+			return err
+		}
 		return sim.WriteBatch(*out, cfg, o, *seed, *n, *threads, func(i int) {
 			fmt.Fprintf(os.Stderr, "simulation %d/%d written to %s\n", i+1, *n, *out)
 		})
 	}
+}
+
+// maxSimulations bounds simulate --n: the output files have four-digit
+// numbers.
+const maxSimulations = 10000
+
+// simulationMemory estimates the memory of one simulation of cfg written as
+// o, after sim's allocations: per particle, float64 positions, momenta and
+// accelerations and the PM's interpolated force (plus a float32 copy of the
+// positions when they are written); per mesh cell, the float64 density and
+// gradient and the complex128 FFT buffer; per density pixel, a float32. It
+// returns what the estimate is of, for checkMemory.
+func simulationMemory(cfg sim.Config, o sim.Output) (string, float64) {
+	d := float64(cfg.Dim)
+	perParticle := 24*d + 8
+	if o.Positions {
+		perParticle += 4 * d
+	}
+	particles := cells(cfg.Particles, cfg.Dim) * perParticle
+	mesh := cells(cfg.Mesh, cfg.Dim) * 32
+	grid := cells(o.Grid, cfg.Dim) * 4
+	return fmt.Sprintf("--dim %d --particles %d --mesh %d --grid %d: one simulation (particles %s, mesh %s, density grid %s)",
+		cfg.Dim, cfg.Particles, cfg.Mesh, o.Grid, formatBytes(particles), formatBytes(mesh), formatBytes(grid)), particles + mesh + grid
 }
 
 func prepareCmd(fs *flag.FlagSet) func() error {
@@ -99,23 +131,18 @@ func prepareCmd(fs *flag.FlagSet) func() error {
 			return usageError{"--transform: " + err.Error()}
 		}
 		var f *data.Field
-		switch {
-		case *field != "":
+		if *field != "" {
 			f, err = data.FinishFile(*out, *field, o)
-		case *snapshot != "":
-			mask, perr := parseTypes(*types)
-			if perr != nil {
-				return perr
+		} else {
+			var p data.Particles
+			if p, err = openParticles(*snapshot, *types, *particles, *box); err != nil {
+				return err
 			}
-			var s *data.Snapshot
-			if s, err = data.OpenSnapshot(*snapshot, mask); err == nil {
-				f, err = data.PrepareFile(*out, s, o)
+			what := fmt.Sprintf("--grid %d: a %d^%d float32 grid", *grid, *grid, p.Dim())
+			if err := checkMemory(what, cells(*grid, p.Dim())*4); err != nil {
+				return err
 			}
-		default:
-			var p *data.NPYParticles
-			if p, err = data.OpenParticlesNPY(*particles, *box); err == nil {
-				f, err = data.PrepareFile(*out, p, o)
-			}
+			f, err = data.PrepareFile(*out, p, o)
 		}
 		if err != nil {
 			return err
@@ -123,6 +150,19 @@ func prepareCmd(fs *flag.FlagSet) func() error {
 		fmt.Fprintf(os.Stderr, "wrote %s: %v float32 (%s), provenance in %s\n", *out, f.Shape(), o.Transform, data.MetaPath(*out))
 		return nil
 	}
+}
+
+// openParticles opens the snapshot (of the given types) or, when snapshot
+// is "", the particle array with its box.
+func openParticles(snapshot, types, particles string, box float64) (data.Particles, error) {
+	if snapshot == "" {
+		return data.OpenParticlesNPY(particles, box)
+	}
+	mask, err := parseTypes(types)
+	if err != nil {
+		return nil, err
+	}
+	return data.OpenSnapshot(snapshot, mask)
 }
 
 // parseTypes reads a comma-separated list of GADGET particle types 0..5

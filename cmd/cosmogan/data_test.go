@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,9 +11,10 @@ import (
 	"testing"
 )
 
-// gadget1 is a minimal little-endian SnapFormat-1 file: header and a POS
-// block of the given float32 positions (all type 1), box 10.
-func gadget1(pos []float32) []byte {
+// gadget1 is a minimal little-endian SnapFormat-1 file: header, a POS block
+// of the given float32 positions (all type 1), box 10, then VEL and ID.
+// It also returns the offset where the POS block ends.
+func gadget1(pos []float32) ([]byte, int) {
 	var b bytes.Buffer
 	w := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
 	h := make([]byte, 256)
@@ -21,13 +23,17 @@ func gadget1(pos []float32) []byte {
 	binary.LittleEndian.PutUint32(h[96+4:], n)
 	binary.LittleEndian.PutUint32(h[124:], 1)
 	binary.LittleEndian.PutUint64(h[128:], math.Float64bits(10))
-	w(uint32(256))
-	b.Write(h)
-	w(uint32(256))
-	w(uint32(4 * len(pos)))
-	w(pos)
-	w(uint32(4 * len(pos)))
-	return b.Bytes()
+	var posEnd int
+	for i, block := range []any{h, pos, pos, make([]uint32, n)} { // HEAD, POS, VEL, ID
+		size := uint32(binary.Size(block))
+		w(size)
+		w(block)
+		w(size)
+		if i == 1 {
+			posEnd = b.Len()
+		}
+	}
+	return b.Bytes(), posEnd
 }
 
 // TestDataCommands: prepare and simulate write their outputs; user mistakes
@@ -36,22 +42,28 @@ func gadget1(pos []float32) []byte {
 func TestDataCommands(t *testing.T) {
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "snap")
-	good := gadget1([]float32{1, 1, 1, 9, 9, 9, 5, 5, 5})
+	good, posEnd := gadget1([]float32{1, 1, 1, 9, 9, 9, 5, 5, 5})
 	os.WriteFile(snap, good, 0o644)
 	trunc := filepath.Join(dir, "trunc")
 	os.WriteFile(trunc, good[:len(good)-10], 0o644)
+	noVel := filepath.Join(dir, "novel")
+	os.WriteFile(noVel, good[:posEnd], 0o644)
 	out := filepath.Join(dir, "f.npy")
+	scalar := filepath.Join(dir, "scalar.npy")
+	writeNPY64(t, scalar, "<f4", "()", make([]byte, 4))
 	cases := []struct {
 		args   []string
 		status int
 		msg    string
 	}{
 		{[]string{"prepare", "--snapshot", trunc, "--grid", "4", "--out", out}, 2, "trunc: offset"},
+		{[]string{"prepare", "--snapshot", noVel, "--grid", "4", "--out", out}, 2, fmt.Sprintf("novel: offset %d: the file ends without a VEL block", posEnd)},
 		{[]string{"prepare", "--snapshot", snap, "--grid", "4", "--stride", "3", "--out", out}, 2, "not divisible by stride 3"},
 		{[]string{"prepare", "--snapshot", snap, "--grid", "4", "--assign", "tsc", "--out", out}, 2, "tsc"},
 		{[]string{"prepare", "--grid", "4", "--out", out}, 2, "exactly one of"},
 		{[]string{"prepare", "--snapshot", snap, "--types", "7", "--out", out}, 2, "--types"},
 		{[]string{"simulate", "--dim", "4", "--out", filepath.Join(dir, "s")}, 2, "dim 4"},
+		{[]string{"prepare", "--field", scalar, "--out", out}, 2, "scalar.npy: field: shape () (0-dimensional), want (N,N) or (N,N,N)"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer

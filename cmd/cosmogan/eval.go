@@ -165,6 +165,9 @@ func readSet(path string, tr data.Transform) (eval.Set, error) {
 	if err != nil {
 		return eval.Set{}, err
 	}
+	if t.IsScalar() { // eval.NewSet would see a float32 that is no []float32
+		return eval.Set{}, fmt.Errorf("%s: a 0-dimensional array (one value), want (M, N, N) images or (M, N, N, N) cubes: %w", path, data.ErrBadInput)
+	}
 	s, err := eval.NewSet(t, tr)
 	if err != nil {
 		return eval.Set{}, fmt.Errorf("%s: %w", path, err)

@@ -195,6 +195,7 @@ func TestEvalBadInput(t *testing.T) {
 	writeNPY64(t, p("int.npy"), "<i4", "(1, 4, 4)", make([]byte, 64))
 	writeNPY64(t, p("g5.npy"), "<f8", "(5,)", f64Bytes(0, 0, 1, 1, 2))
 	writeNPY64(t, p("half.npy"), "<f8", "(4,)", f64Bytes(0, 0, 1.5, 1))
+	writeNPY64(t, p("scalar.npy"), "<f4", "()", make([]byte, 4))
 	if err := os.WriteFile(p("text.npy"), []byte("not numpy"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -211,6 +212,7 @@ func TestEvalBadInput(t *testing.T) {
 		{[]string{"--real", p("int.npy"), "--fake", p("a.npy")}, []string{"int.npy", "'<f4'"}},
 		{[]string{"--real", p("text.npy"), "--fake", p("a.npy")}, []string{"text.npy", "not an .npy file"}},
 		{[]string{"--real", p("rank.npy"), "--fake", p("a.npy")}, []string{"rank.npy", "(M, N, N)"}},
+		{[]string{"--real", p("a.npy"), "--fake", p("scalar.npy")}, []string{"scalar.npy", "0-dimensional", "(M, N, N) images"}},
 		{[]string{"--real", p("a.npy"), "--fake", p("rect.npy")}, []string{"rect.npy", "all sides equal"}},
 		{[]string{"--real", p("missing.npy"), "--fake", p("a.npy")}, []string{"missing.npy"}},
 		{[]string{"--real", p("a.npy"), "--fake", p("a.npy"), "--transform", "log"}, []string{"--transform", `"log"`}},

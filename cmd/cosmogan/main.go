@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -15,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/cosmogan/cosmogan/daemon"
+	"github.com/cosmogan/cosmogan/model"
 	"github.com/cosmogan/cosmogan/parallel"
 )
 
@@ -62,36 +64,50 @@ func mainStatus(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	for _, c := range commands {
-		if c.name != args[0] {
-			continue
+		if c.name == args[0] {
+			return runCommand(c, args[1:], stdout, stderr)
 		}
-		fs := flag.NewFlagSet("cosmogan "+c.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		run := c.setup(fs)
-		fs.Usage = func() {
-			fmt.Fprintf(fs.Output(), "usage: cosmogan %s %s\n\n%s.\n\nflags:\n", c.name, c.args, c.summary)
-			fs.PrintDefaults()
-		}
-		if err := fs.Parse(args[1:]); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			return 2
-		}
-		err := run()
-		if err == nil {
-			return 0
-		}
-		fmt.Fprintf(stderr, "cosmogan %s: %v\n", c.name, err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			return 2
-		}
-		return daemon.ExitStatus(err)
 	}
 	fmt.Fprintf(stderr, "cosmogan: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+// runCommand parses args with the flags of c and runs it. What the flag
+// package prints is held until the outcome is known: help asked for with -h
+// or --help (also after a bench subcommand) goes to stdout with status 0, a
+// flag mistake to stderr with status 2.
+func runCommand(c command, args []string, stdout, stderr io.Writer) int {
+	var flagOut bytes.Buffer
+	fs := flag.NewFlagSet("cosmogan "+c.name, flag.ContinueOnError)
+	fs.SetOutput(&flagOut)
+	run := c.setup(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: cosmogan %s %s\n\n%s.\n\nflags:\n", c.name, c.args, c.summary)
+		fs.PrintDefaults()
+	}
+	err := fs.Parse(args)
+	parsed := err == nil
+	if parsed {
+		err = run()
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		stdout.Write(flagOut.Bytes())
+		return 0
+	}
+	stderr.Write(flagOut.Bytes())
+	switch {
+	case err == nil:
+		return 0
+	case !parsed: // the flag package has said what is wrong
+		return 2
+	}
+	fmt.Fprintf(stderr, "cosmogan %s: %v\n", c.name, err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return daemon.ExitStatus(err)
 }
 
 func usage(w io.Writer) {
@@ -148,6 +164,15 @@ func generateCmd(fs *flag.FlagSet) func() error {
 		if *checkpoint == "" {
 			return usageError{"--checkpoint is required"}
 		}
+		arch, err := generatorArch(*checkpoint)
+		if err != nil {
+			return err
+		}
+		// The samples and their latent vectors are held in memory at once.
+		what := fmt.Sprintf("--n %d: %d samples of %d^%d float32 pixels", *n, *n, arch.Size, arch.Dim)
+		if err := checkMemory(what, float64(*n)*(cells(arch.Size, arch.Dim)+float64(arch.Latent))*4); err != nil {
+			return err
+		}
 		transform, err := daemon.Generate(*checkpoint, *n, *seed, *threads, *out)
 		if err != nil {
 			return err
@@ -155,6 +180,37 @@ func generateCmd(fs *flag.FlagSet) func() error {
 		fmt.Fprintf(os.Stderr, "wrote %d samples to %s (values in the %q transformed space)\n", *n, *out, transform)
 		return nil
 	}
+}
+
+// generatorArch reads the checkpoint at path and returns the architecture of
+// the generator G it holds (the GAN stage's, or the frozen one the AE's final
+// checkpoint keeps). A file that is not a checkpoint, or one without G, is a
+// usage error naming the file and what was expected.
+func generatorArch(path string) (model.Arch, error) {
+	const want = "want a checkpoint holding a generator G, such as RUN_DIR/checkpoints/gan-final.ckpt or gan-best.ckpt"
+	f, err := os.Open(path)
+	if err != nil {
+		return model.Arch{}, usageError{fmt.Sprintf("--checkpoint: %v", err)}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		return model.Arch{}, usageError{fmt.Sprintf("--checkpoint %s: not a regular file: %s", path, want)}
+	}
+	ck, err := model.DecodeCheckpoint(f)
+	switch {
+	case errors.Is(err, model.ErrCorrupt):
+		return model.Arch{}, usageError{fmt.Sprintf("--checkpoint %s: %v: %s", path, err, want)}
+	case err != nil:
+		return model.Arch{}, fmt.Errorf("--checkpoint %s: %w", path, err)
+	}
+	if _, err := ck.Net("G"); err != nil {
+		names := make([]string, len(ck.Nets))
+		for i, n := range ck.Nets {
+			names[i] = n.Name
+		}
+		return model.Arch{}, usageError{fmt.Sprintf("--checkpoint %s: a checkpoint of stage %q holding networks %v: %s", path, ck.Stage, names, want)}
+	}
+	return ck.Arch, nil
 }
 
 func benchCmd(fs *flag.FlagSet) func() error {
@@ -177,6 +233,9 @@ func benchCmd(fs *flag.FlagSet) func() error {
 			return usageError{"want: cosmogan bench step|kernels|layers|gemm|scaling [flags]"}
 		}
 		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after the subcommand
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
 			return usageError{err.Error()}
 		}
 		if fs.NArg() > 0 {

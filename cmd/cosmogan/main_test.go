@@ -37,7 +37,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"run", "--config", filepath.Join(dir, "missing.toml")}, 2, "missing.toml"},
 		{[]string{"run", "--bogus"}, 2, "bogus"},
 		{[]string{"generate"}, 2, "--checkpoint is required"},
-		{[]string{"generate", "--checkpoint", notCkpt, "--out", filepath.Join(dir, "o.npy")}, 1, "x.ckpt"},
+		{[]string{"generate", "--checkpoint", notCkpt, "--out", filepath.Join(dir, "o.npy")}, 2, "x.ckpt: corrupted checkpoint"},
 		{[]string{"bench", "step", "--dim", "4"}, 2, "--dim 4"},
 		{[]string{"bench", "step", "--batch", "0", "--dim", "3", "--steps", "0"}, 2, "--steps 0"},
 		{[]string{"bench"}, 2, "bench step"},
@@ -60,6 +60,31 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	for _, c := range commands {
 		if !strings.Contains(out.String(), "cosmogan "+c.name) {
 			t.Errorf("help does not list %s", c.name)
+		}
+	}
+}
+
+// TestHelpEveryCommand: -h, --help and "help CMD" print the command's usage
+// on stdout and exit 0 for every command, whatever flag names it declares
+// (simulate's Hubble constant was once -h), and after bench's subcommands.
+func TestHelpEveryCommand(t *testing.T) {
+	var forms [][]string
+	for _, c := range commands {
+		forms = append(forms, []string{c.name, "-h"}, []string{c.name, "--help"}, []string{"help", c.name})
+	}
+	for _, sub := range []string{"step", "kernels", "layers", "gemm", "scaling"} {
+		forms = append(forms, []string{"bench", sub, "-h"}, []string{"bench", sub, "--help"})
+	}
+	for _, args := range forms {
+		var stdout, stderr bytes.Buffer
+		status := mainStatus(args, &stdout, &stderr)
+		name := args[0]
+		if name == "help" {
+			name = args[1]
+		}
+		if want := "usage: cosmogan " + name + " "; status != 0 || !strings.Contains(stdout.String(), want) || !strings.Contains(stdout.String(), "flags:") {
+			t.Errorf("cosmogan %s: status %d, stdout %q, stderr %q; want 0 and %q on stdout",
+				strings.Join(args, " "), status, stdout.String(), stderr.String(), want)
 		}
 	}
 }

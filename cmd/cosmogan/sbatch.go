@@ -64,6 +64,9 @@ func sbatchCmd(fs *flag.FlagSet) func() error {
 		if err != nil {
 			return usageError{fmt.Sprintf("--config: %v", err)}
 		}
+		if err := checkRanks(cfg, *config, *nodes, *tasks); err != nil {
+			return err
+		}
 		if cfg.Device == "cuda" && *gpus == 0 {
 			return usageError{fmt.Sprintf("--config %s trains on GPUs (device = \"cuda\") but the job asks for none: add --gpus-per-task 1", *config)}
 		}
@@ -116,4 +119,22 @@ func sbatchCmd(fs *flag.FlagSet) func() error {
 		_, err = fmt.Fprintln(sbatchStdout, id)
 		return err
 	}
+}
+
+// checkRanks refuses a job whose nodes × tasks ranks do not split the global
+// GAN and AE batches evenly, which the daemon refuses at start, after the job
+// has queued. The divisibility test never forms the product, and the message
+// prints it as a float64, so absurd counts cannot overflow.
+func checkRanks(cfg daemon.Config, path string, nodes, tasks int) error {
+	for _, b := range []struct {
+		key   string
+		batch int
+	}{{"gan.batch", cfg.GAN.Batch}, {"ae.batch", cfg.AE.Batch}} {
+		if b.batch%nodes != 0 || b.batch/nodes%tasks != 0 {
+			return usageError{fmt.Sprintf("--config %s: %s = %d does not divide evenly over %.0f ranks (--nodes %d × --ntasks-per-node %d); "+
+				"the daemon would refuse it at start: pick a rank count that divides %d",
+				path, b.key, b.batch, float64(nodes)*float64(tasks), nodes, tasks, b.batch)}
+		}
+	}
+	return nil
 }

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cosmogan/cosmogan/daemon"
 	"github.com/cosmogan/cosmogan/slurm/slurmtest"
 )
 
@@ -88,6 +91,7 @@ func TestSbatchUsageErrors(t *testing.T) {
 		{[]string{"--config", config, "--run-dir", run}, "--time is required"},
 		{with("--time", "90"), `time limit "90"`},
 		{with("--time", "00:61:00"), "HH:MM:SS"},
+		{with("--time", "2147483647:00:00"), "longer than the limit of 365-00:00:00 (8760 hours"},
 		{with("--nodes", "0"), "--nodes 0"},
 		{with("--ntasks-per-node", "-1"), "--ntasks-per-node -1"},
 		{with("--gpus-per-task", "-1"), "--gpus-per-task -1"},
@@ -204,5 +208,126 @@ func TestSbatchRefusesGPUTrainingWithoutGPUs(t *testing.T) {
 	}
 	if status, _, errs := sbatchRun(t, args...); status != 2 || !strings.Contains(errs, "unknown key dveice") {
 		t.Errorf("misspelled key: status %d, %q; want 2 and the key named", status, errs)
+	}
+}
+
+// exampleCommands returns the command lines shown in the README's code
+// blocks and in the comments of configs/*.toml (paths relative to the
+// repository root), continuation lines ending in '\' joined.
+func exampleCommands(t *testing.T) []string {
+	t.Helper()
+	configs, err := filepath.Glob("configs/*.toml")
+	if err != nil || len(configs) == 0 {
+		t.Fatalf("no configs/*.toml (%v)", err)
+	}
+	var cmds []string
+	for _, path := range append(configs, "README.md") {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inCode := !strings.HasSuffix(path, ".md") // a config's comments are all candidates
+		cont := false
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "```") {
+				inCode = !inCode
+				continue
+			}
+			if !strings.HasSuffix(path, ".md") {
+				var ok bool
+				if line, ok = strings.CutPrefix(line, "#"); !ok {
+					continue
+				}
+			}
+			line = strings.TrimSpace(line)
+			if line, _, _ = strings.Cut(line, " #"); !inCode || line == "" {
+				continue
+			}
+			joined, more := strings.CutSuffix(line, `\`)
+			if cont {
+				cmds[len(cmds)-1] += " " + joined
+			} else {
+				cmds = append(cmds, joined)
+			}
+			cont = more
+		}
+	}
+	return cmds
+}
+
+// TestExampleCommandsValid: every `cosmogan sbatch` and `mpirun -np P`
+// example of the README and the configurations works as written: sbatch
+// accepts it (printing the script instead of submitting), and P divides the
+// batches of the configuration the ranks run.
+func TestExampleCommandsValid(t *testing.T) {
+	t.Chdir("../..")
+	scratch := t.TempDir()
+	var sbatches, mpiruns int
+	for _, cmd := range exampleCommands(t) {
+		f := strings.Fields(strings.ReplaceAll(cmd, "$SCRATCH", scratch))
+		switch {
+		case len(f) > 2 && f[0] == "cosmogan" && f[1] == "sbatch":
+			sbatches++
+			var args []string
+			for i := 2; i < len(f); i++ {
+				switch f[i] {
+				case "--submit":
+					continue
+				case "--binary": // built by the example's previous line
+					args, i = append(args, "--binary", "/bin/true"), i+1
+					continue
+				}
+				args = append(args, f[i])
+			}
+			if status, _, errs := sbatchRun(t, args...); status != 0 {
+				t.Errorf("%s: status %d: %s", cmd, status, errs)
+			}
+		case len(f) > 2 && f[0] == "mpirun" && f[1] == "-np":
+			mpiruns++
+			ranks, err := strconv.Atoi(f[2])
+			config := "config.toml"
+			if i := slices.Index(f, "--config"); i > 0 && i+1 < len(f) {
+				config = f[i+1]
+			}
+			if err != nil {
+				t.Errorf("%s: -np %q", cmd, f[2])
+				continue
+			}
+			cfg, err := daemon.LoadConfig(config)
+			if err == nil {
+				err = checkRanks(cfg, config, 1, ranks)
+			}
+			if err != nil {
+				t.Errorf("%s: %v", cmd, err)
+			}
+		}
+	}
+	if sbatches < 4 || mpiruns < 2 {
+		t.Errorf("found %d sbatch and %d mpirun examples, want at least 4 and 2: is the extraction broken?", sbatches, mpiruns)
+	}
+}
+
+// TestSbatchRefusesIndivisibleBatch: a batch the ranks cannot split is
+// refused before the job queues, naming the key, the batch and the ranks.
+func TestSbatchRefusesIndivisibleBatch(t *testing.T) {
+	dir, config := sbatchFixture(t)
+	if err := os.WriteFile(config, []byte("[gan]\nbatch = 50\n[ae]\nbatch = 48\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--config", config, "--run-dir", filepath.Join(dir, "run"), "--time", "1:00:00"}
+	for _, tc := range []struct {
+		nodes, tasks string
+		status       int
+		msg          string
+	}{
+		{"4", "2", 2, "gan.batch = 50 does not divide evenly over 8 ranks (--nodes 4 × --ntasks-per-node 2)"},
+		{"5", "1", 2, "ae.batch = 48 does not divide evenly over 5 ranks"},
+		{"4294967296", "4294967296", 2, "over 18446744073709551616 ranks"},
+		{"1", "2", 0, ""},
+	} {
+		status, _, errs := sbatchRun(t, append(args, "--nodes", tc.nodes, "--ntasks-per-node", tc.tasks)...)
+		if status != tc.status || !strings.Contains(errs, tc.msg) {
+			t.Errorf("--nodes %s --ntasks-per-node %s: status %d, %q; want %d and %q", tc.nodes, tc.tasks, status, errs, tc.status, tc.msg)
+		}
 	}
 }
