@@ -14,7 +14,7 @@ const (
 	DefaultMeanBins  = 40
 )
 
-// Binning holds the bin edges, in particles per pixel, shared by the sets
+// Binning holds the bin edges, in linear density (ρ/ρ̄), shared by the sets
 // that are compared: the pixel PDF (Pixel), the mean density distribution
 // (Mean) and the peak heights (Peak). Each is increasing, with at least two
 // edges; a value v falls in bin j when e_j <= v < e_(j+1).

@@ -13,7 +13,8 @@
 // choose checkpoints, and Acceptance judges them against fixed bounds;
 // WriteReport writes report.json, the figures and report.html.
 //
-// The estimators of §4.1 work on linear density in particles per pixel: a
+// The estimators of §4.1 work on linear density (ρ/ρ̄ for the fields cosmogan
+// makes and generates: the inverse of their transform): a
 // Set carries the transform its values are in and is inverted one image at
 // a time into per-worker scratch. Only the nearest-neighbour search, which
 // needs every image at once, copies a set of linear density into its log

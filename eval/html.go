@@ -29,7 +29,7 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-widt
 .real{color:#d62728}.fake{color:#1f77b4}figcaption{color:#444;margin:.3em 0 1.5em}</style></head><body>
 <h1>{{.P.Title}}</h1>
 <p><span class="real">■ real</span>: {{.P.RealName}} ({{.P.RealDesc}}) &nbsp; <span class="fake">■ fake</span>: {{.P.FakeName}} ({{.P.FakeDesc}}).
-Values carried transform <code>{{.P.Transform}}</code>; every estimator works on linear density (particles per pixel).
+Values carried transform <code>{{.P.Transform}}</code>; every estimator works on linear density (ρ/ρ̄ for fields cosmogan makes and generates).
 Bins follow the real set. All numbers are in <a href="report.json">report.json</a>.</p>
 <h2>Distances</h2>
 <p>Each distance is 0 when the sets agree, in decades unless it is a fraction or a ratio (1 when the sets agree); see the eval package documentation.

@@ -224,15 +224,15 @@ func statsPNG(rep *Report, realName, fakeName string) ([]byte, error) {
 		})
 	}
 	panels := []panel{
-		{title: "Pixel PDF", xLabel: "ρ (particles per pixel)", yLabel: "fraction of pixels", logX: true, logY: true,
+		{title: "Pixel PDF", xLabel: "ρ / mean ρ", yLabel: "fraction of pixels", logX: true, logY: true,
 			curves: both(func(s *Stats) (x, y, lo, hi []float64) {
 				return centres(s.PixelPDF.Edges), s.PixelPDF.Fraction, nil, nil
 			})},
-		{title: "Mean density distribution", xLabel: "mean ρ of an image (particles per pixel)", yLabel: "fraction of images", logX: true,
+		{title: "Mean density distribution", xLabel: "mean of an image (ρ / mean ρ)", yLabel: "fraction of images", logX: true,
 			curves: both(func(s *Stats) (x, y, lo, hi []float64) {
 				return centres(s.MeanDensity.Edges), s.MeanDensity.Fraction, nil, nil
 			})},
-		{title: "Peak counts", xLabel: "peak height ρ_max (particles per pixel)", yLabel: "mean peaks per image", logX: true, logY: true,
+		{title: "Peak counts", xLabel: "peak height (ρ / mean ρ)", yLabel: "mean peaks per image", logX: true, logY: true,
 			curves: both(func(s *Stats) (x, y, lo, hi []float64) {
 				return centres(s.PeakCounts.Edges), s.PeakCounts.MeanCount, nil, nil
 			})},
