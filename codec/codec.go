@@ -222,7 +222,7 @@ func checkValues(f Fields, space Space) error {
 		default:
 			continue
 		}
-		return fmt.Errorf("field %d at index %v: value %g: %s: %w", i/f.volume(), f.index(i%f.volume()), v, want, data.ErrBadInput)
+		return fmt.Errorf("field %d at index %s: value %g: %s: %w", i/f.volume(), tuple(f.index(i%f.volume())), v, want, data.ErrBadInput)
 	}
 	return nil
 }
