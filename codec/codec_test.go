@@ -196,6 +196,12 @@ func TestTilingReassembles(t *testing.T) {
 					t.Errorf("row %d: field %d, origin %v; want field 0, origin %v", k, r.Field, r.Origin, o)
 				}
 			}
+			// Row k encodes tile k: the tiles encoded as separate fields.
+			lt, err := m.Encode(tiles, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameBits(t, "latent vectors of the tiles", l.Data, lt.Data)
 			want, err := m.Reconstruct(tiles, Options{})
 			if err != nil {
 				t.Fatal(err)
