@@ -25,7 +25,7 @@ var (
 // writeAE writes an untrained autoencoder checkpoint of arch, laid out as
 // the daemon's ae-final.ckpt (E, G and D, stage "ae", the transform in its
 // metadata), and returns its path and networks.
-func writeAE(t *testing.T, arch model.Arch, tr data.Transform) (string, *model.AE) {
+func writeAE(t testing.TB, arch model.Arch, tr data.Transform) (string, *model.AE) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	gan, err := model.NewGAN(arch, model.DefaultAdam(), rng)
