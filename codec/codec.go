@@ -202,7 +202,7 @@ func (m *Model) grid(f Fields, tile bool) (grid, error) {
 	case !tile && f.Side != s:
 		hint := ""
 		if f.Side%s == 0 {
-			hint = fmt.Sprintf(" (or cut each field into %d tiles of side %d: --tile)", pow(f.Side/s, f.Dim), s)
+			hint = fmt.Sprintf(" (or cut each field into %d tiles of side %d: --tile)", gridVolume(f.Side/s, f.Dim), s)
 		}
 		return grid{}, fmt.Errorf("fields %s: side %d, the networks of %s take side %d%s: %w", tuple(f.shape()), f.Side, m.Path, s, hint, data.ErrBadInput)
 	}
@@ -227,13 +227,13 @@ func checkValues(f Fields, space Space) error {
 	return nil
 }
 
-// pow is b to the power e, for small whole numbers.
-func pow(b, e int) int {
-	p := 1
-	for range e {
-		p *= b
+// gridVolume is the number of values of a grid of side n in dim (2 or 3)
+// dimensions.
+func gridVolume(n, dim int) int {
+	if dim == 3 {
+		return n * n * n
 	}
-	return p
+	return n * n
 }
 
 // tuple writes an array shape as NumPy does: (3, 64, 64).

@@ -49,7 +49,7 @@ func writeAE(t testing.TB, arch model.Arch, tr data.Transform) (string, *model.A
 // densities (lognormal, in units of the mean).
 func densities(dim, side, n int, seed uint64) Fields {
 	rng := rand.New(rand.NewPCG(seed, 3))
-	f := Fields{Dim: dim, Side: side, Data: make([]float32, n*pow(side, dim))}
+	f := Fields{Dim: dim, Side: side, Data: make([]float32, n*gridVolume(side, dim))}
 	for i := range f.Data {
 		f.Data[i] = float32(math.Exp(rng.NormFloat64()))
 	}
@@ -63,6 +63,21 @@ func mustWriteFields(t *testing.T, f Fields) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// encodeFile encodes the fields file in through EncodeFile with ckpt and
+// returns the latent file written, and what it holds.
+func encodeFile(t *testing.T, ckpt, in string, opt Options) (string, Latent) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "latent.npy")
+	if err := EncodeFile(ckpt, in, path, 2, opt); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ReadLatent(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, l
 }
 
 // sameBits fails unless got and want hold the same float32 values bit for
@@ -85,36 +100,27 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 // a field given in density encodes as its transform does.
 func TestEncodeDecodeIsTheModelsReconstruction(t *testing.T) {
 	ckpt, ae := writeAE(t, tiny2D, data.Eq1)
-	f := densities(2, 16, 5, 1)
+	// More fields than model.InferChunk, so that the batches' seams are crossed.
+	const n = model.InferChunk + 9
+	f := densities(2, 16, n, 1)
 	// The reference: the networks on the transformed batch.
 	x := slices.Clone(f.Data)
 	data.Eq1.Forward(x, x)
 	team := kernels.NewTeam(1)
 	defer team.Close()
 	ctx := model.NewCtx(team)
-	z := slices.Clone(ae.E.Forward(ctx, x, 5, false))
-	recon := slices.Clone(ae.G.Forward(ctx, z, 5, false))
+	z := slices.Clone(ae.E.Forward(ctx, x, n, false))
+	recon := slices.Clone(ae.G.Forward(ctx, z, n, false))
 
-	dir := t.TempDir()
-	latent := filepath.Join(dir, "latent.npy")
-	if err := EncodeFile(ckpt, mustWriteFields(t, f), latent, 2, Options{Space: Density}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadLatent(latent)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, got := encodeFile(t, ckpt, mustWriteFields(t, f), Options{Space: Density})
 	sameBits(t, "E(x) of fields in density", got.Data, z)
 	if got.Width != tiny2D.Latent || got.Tiles != nil {
 		t.Errorf("latent width %d, tiling %v; want %d and none", got.Width, got.Tiles, tiny2D.Latent)
 	}
-	if err := EncodeFile(ckpt, mustWriteFields(t, Fields{Dim: 2, Side: 16, Data: x}), latent, 2, Options{Space: Transformed}); err != nil {
-		t.Fatal(err)
-	}
-	if got, err = ReadLatent(latent); err != nil {
-		t.Fatal(err)
-	}
+	latent, got := encodeFile(t, ckpt, mustWriteFields(t, Fields{Dim: 2, Side: 16, Data: x}), Options{Space: Transformed})
 	sameBits(t, "E(x) of the same fields transformed", got.Data, z)
+
+	dir := t.TempDir()
 
 	for _, space := range []Space{Transformed, Density} {
 		out := filepath.Join(dir, space.String()+".npy")
@@ -130,8 +136,8 @@ func TestEncodeDecodeIsTheModelsReconstruction(t *testing.T) {
 			data.Eq1.Inverse(want, want)
 		}
 		sameBits(t, "G(E(x)) in "+space.String(), dec.Data, want)
-		if dec.Dim != 2 || dec.Side != 16 || dec.Count() != 5 {
-			t.Errorf("decoded %s: %d fields of side %d in %dD, want 5 of 16 in 2D", space, dec.Count(), dec.Side, dec.Dim)
+		if dec.Dim != 2 || dec.Side != 16 || dec.Count() != n {
+			t.Errorf("decoded %s: %d fields of side %d in %dD, want %d of 16 in 2D", space, dec.Count(), dec.Side, dec.Dim, n)
 		}
 		rec := filepath.Join(dir, "reconstructed-"+space.String()+".npy")
 		in := mustWriteFields(t, f)
@@ -163,10 +169,10 @@ func TestTilingReassembles(t *testing.T) {
 			}
 			defer m.Close()
 			s, dim := arch.Size, arch.Dim
-			per := pow(2, dim)
+			per := gridVolume(2, dim)
 			// The tiles as separate fields, each its own level of density.
 			tiles := densities(dim, s, per, 2)
-			vol := pow(s, dim)
+			vol := gridVolume(s, dim)
 			for i := range tiles.Data {
 				tiles.Data[i] *= float32(1 + 3*(i/vol))
 			}
@@ -237,11 +243,8 @@ func TestTilingReassembles(t *testing.T) {
 func TestTilingFileRoundTrip(t *testing.T) {
 	ckpt, _ := writeAE(t, tiny2D, data.Eq1)
 	in := mustWriteFields(t, densities(2, 32, 3, 4))
-	dir := t.TempDir()
-	latent, out := filepath.Join(dir, "z.npy"), filepath.Join(dir, "out.npy")
-	if err := EncodeFile(ckpt, in, latent, 1, Options{Tile: true}); err != nil {
-		t.Fatal(err)
-	}
+	latent, _ := encodeFile(t, ckpt, in, Options{Tile: true})
+	out := filepath.Join(t.TempDir(), "out.npy")
 	if err := DecodeFile(ckpt, latent, out, 1, Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -277,21 +280,8 @@ func TestFloat64InputEqualsFloat32(t *testing.T) {
 	if err := os.WriteFile(in64, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	z32, z64 := filepath.Join(dir, "z32.npy"), filepath.Join(dir, "z64.npy")
-	if err := EncodeFile(ckpt, mustWriteFields(t, f), z32, 1, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := EncodeFile(ckpt, in64, z64, 1, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	a, err := ReadLatent(z32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := ReadLatent(z64)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, a := encodeFile(t, ckpt, mustWriteFields(t, f), Options{})
+	_, c := encodeFile(t, ckpt, in64, Options{})
 	sameBits(t, "latent of float64 fields", c.Data, a.Data)
 }
 

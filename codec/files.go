@@ -221,55 +221,27 @@ func checkOutput(path string) error {
 // beside it, see WriteLatent). Nothing is written unless every input is
 // valid.
 func EncodeFile(ckpt, in, out string, threads int, opt Options) error {
-	return withModel(ckpt, out, threads, func(m *Model) error {
-		f, err := ReadFields(in)
-		if err != nil {
-			return err
-		}
-		l, err := m.Encode(f, opt)
-		if err != nil {
-			return fmt.Errorf("%s: %w", in, err)
-		}
-		return WriteLatent(out, l)
-	})
+	return convertFile(ckpt, in, out, threads, opt, ReadFields, (*Model).Encode, WriteLatent)
 }
 
 // DecodeFile decodes the latent vectors of the .npy in (with the tiling
 // beside it, if any) with the autoencoder checkpoint ckpt and writes the
 // fields to out.
 func DecodeFile(ckpt, in, out string, threads int, opt Options) error {
-	return withModel(ckpt, out, threads, func(m *Model) error {
-		l, err := ReadLatent(in)
-		if err != nil {
-			return err
-		}
-		f, err := m.Decode(l, opt)
-		if err != nil {
-			return fmt.Errorf("%s: %w", in, err)
-		}
-		return WriteFields(out, f)
-	})
+	return convertFile(ckpt, in, out, threads, opt, ReadLatent, (*Model).Decode, WriteFields)
 }
 
 // ReconstructFile encodes and decodes the fields of the .npy in with the
 // autoencoder checkpoint ckpt and writes the reconstructions to out, in the
 // same shape and space.
 func ReconstructFile(ckpt, in, out string, threads int, opt Options) error {
-	return withModel(ckpt, out, threads, func(m *Model) error {
-		f, err := ReadFields(in)
-		if err != nil {
-			return err
-		}
-		r, err := m.Reconstruct(f, opt)
-		if err != nil {
-			return fmt.Errorf("%s: %w", in, err)
-		}
-		return WriteFields(out, r)
-	})
+	return convertFile(ckpt, in, out, threads, opt, ReadFields, (*Model).Reconstruct, WriteFields)
 }
 
-// withModel checks the output folder, loads the checkpoint and runs do.
-func withModel(ckpt, out string, threads int, do func(*Model) error) error {
+// convertFile checks the output folder, loads the checkpoint, reads in,
+// converts it with the model and writes the result to out.
+func convertFile[I, O any](ckpt, in, out string, threads int, opt Options,
+	read func(string) (I, error), convert func(*Model, I, Options) (O, error), write func(string, O) error) error {
 	if err := checkOutput(out); err != nil {
 		return err
 	}
@@ -278,5 +250,13 @@ func withModel(ckpt, out string, threads int, do func(*Model) error) error {
 		return err
 	}
 	defer m.Close()
-	return do(m)
+	x, err := read(in)
+	if err != nil {
+		return err
+	}
+	y, err := convert(m, x, opt)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	return write(out, y)
 }

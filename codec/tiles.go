@@ -16,7 +16,7 @@ type Fields struct {
 }
 
 // volume is the number of values of one field.
-func (f Fields) volume() int { return pow(f.Side, f.Dim) }
+func (f Fields) volume() int { return gridVolume(f.Side, f.Dim) }
 
 // Count is the number of fields.
 func (f Fields) Count() int { return len(f.Data) / f.volume() }
@@ -117,8 +117,8 @@ func (tl *Tiling) check(rows int) error {
 // after axis, is s times the digits of t in base n/s.
 type grid struct{ dim, n, s int }
 
-func (g grid) perField() int   { return pow(g.n/g.s, g.dim) }
-func (g grid) tileVolume() int { return pow(g.s, g.dim) }
+func (g grid) perField() int   { return gridVolume(g.n/g.s, g.dim) }
+func (g grid) tileVolume() int { return gridVolume(g.s, g.dim) }
 
 // origin is the index of the first value of tile t, axis after axis.
 func (g grid) origin(t int) []int {
