@@ -141,6 +141,9 @@ func (m *Model) Decode(l Latent, opt Options) (Fields, error) {
 	if l.Width != m.Arch.Latent {
 		return Fields{}, fmt.Errorf("latent vectors of width %d, the networks of %s take %d: %w", l.Width, m.Path, m.Arch.Latent, data.ErrBadInput)
 	}
+	if len(l.Data) == 0 || len(l.Data)%l.Width != 0 {
+		return Fields{}, fmt.Errorf("%d latent values: want a positive whole number of vectors of %d: %w", len(l.Data), l.Width, data.ErrBadInput)
+	}
 	rows := l.Rows()
 	for i, v := range l.Data {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -194,6 +197,8 @@ func (m *Model) Reconstruct(f Fields, opt Options) (Fields, error) {
 func (m *Model) grid(f Fields, tile bool) (grid, error) {
 	s := m.Arch.Size
 	switch {
+	case f.Side < 1 || (f.Dim != 2 && f.Dim != 3) || len(f.Data) == 0 || len(f.Data)%f.volume() != 0:
+		return grid{}, fmt.Errorf("%d values of fields of side %d in %d dimensions: want a positive whole number of 2D or 3D fields: %w", len(f.Data), f.Side, f.Dim, data.ErrBadInput)
 	case f.Dim != m.Arch.Dim:
 		return grid{}, fmt.Errorf("%dD fields %s, the networks of %s take %dD fields of side %d: %w", f.Dim, tuple(f.shape()), m.Path, m.Arch.Dim, s, data.ErrBadInput)
 	case tile && f.Side%s != 0:

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/cosmogan/cosmogan/codec"
@@ -36,7 +35,7 @@ func codecFlags(fs *flag.FlagSet, inHelp, outHelp string, do func(ckpt, in, out 
 		if err != nil {
 			return usageError{"--" + err.Error()}
 		}
-		opt := codec.Options{Space: sp, Tile: *tile, Progress: progressLine(os.Stderr)}
+		opt := codec.Options{Space: sp, Tile: *tile, Progress: progressLine(fs.Output())}
 		return do(*ckpt, *in, *out, *threads, opt)
 	}
 }
