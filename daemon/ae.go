@@ -175,11 +175,8 @@ func (r *runner) writeAEOutputs(ae *model.AE, n int) error {
 	size := arch.ImageShape().Size()
 	val, _ := r.aeTestCrops(n)
 	latent := make([]float32, n*arch.Latent)
-	const chunk = 32
-	for done := 0; done < n; done += chunk {
-		b := min(chunk, n-done)
-		ae.Encode(r.ctx, val[done*size:(done+b)*size], b, latent[done*arch.Latent:(done+b)*arch.Latent])
-	}
+	ae.E.Infer(r.ctx, n, func(lo, hi int) []float32 { return val[lo*size : hi*size] },
+		func(lo, _ int, z []float32) { copy(latent[lo*arch.Latent:], z) })
 	recon := generateFrom(r.ctx, ae.G, latent, n)
 	for name, v := range map[string][]float32{"reconstructed.npy": recon, "test.npy": val} {
 		if err := writeSamples(r.dir.path("samples", name), arch.Dim, arch.Size, v); err != nil {

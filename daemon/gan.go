@@ -150,13 +150,10 @@ func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p
 
 // generateFrom runs G in inference mode on the latent vectors z.
 func generateFrom(ctx *model.Ctx, g *model.Net, z []float32, n int) []float32 {
-	const chunk = 32
 	latent := g.In.Size()
 	out := make([]float32, 0, n*g.Out.Size())
-	for done := 0; done < n; done += chunk {
-		b := min(chunk, n-done)
-		out = append(out, g.Forward(ctx, z[done*latent:(done+b)*latent], b, false)...)
-	}
+	g.Infer(ctx, n, func(lo, hi int) []float32 { return z[lo*latent : hi*latent] },
+		func(_, _ int, y []float32) { out = append(out, y...) })
 	return out
 }
 

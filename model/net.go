@@ -68,6 +68,24 @@ func (n *Net) Forward(ctx *Ctx, x []float32, batch int, train bool) []float32 {
 	return x
 }
 
+// InferChunk is how many samples Infer passes through a network at once:
+// enough for the GEMMs of every layer to keep all cores busy, few enough that
+// the activations of a chunk stay small whatever the number of samples.
+const InferChunk = 32
+
+// Infer runs the network in inference mode over batch samples, InferChunk
+// at a time. In inference mode batch norm uses its running statistics, so a
+// sample's output does not depend on the others in its chunk. in returns the
+// inputs of samples [lo, hi); out receives their outputs, which the network
+// owns and overwrites with the next chunk. Callers gather inputs and scatter
+// outputs through in and out, so that no copy of the whole batch is needed.
+func (n *Net) Infer(ctx *Ctx, batch int, in func(lo, hi int) []float32, out func(lo, hi int, y []float32)) {
+	for lo := 0; lo < batch; lo += InferChunk {
+		hi := min(lo+InferChunk, batch)
+		out(lo, hi, n.Forward(ctx, in(lo, hi), hi-lo, false))
+	}
+}
+
 // Backward propagates dy (the gradient with respect to the latest Forward's
 // output) back through every layer. With paramGrads it adds the parameter
 // gradients to Grads; with needDx it returns the gradient with respect to the

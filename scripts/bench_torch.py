@@ -81,9 +81,10 @@ SPECS = {
 }
 
 
-def build(dim):
-    """Returns (G, D, spec) for dim 2 or 3."""
-    s = SPECS[dim]
+def build(dim, s=None):
+    """Returns (G, D, spec) for dim 2 or 3: the paper's networks, or those of spec s
+    (a dict with the keys of SPECS)."""
+    s = s or SPECS[dim]
     k, st, p, op = s["kernel"], s["stride"], s["padding"], s["out_padding"]
     Conv = nn.Conv2d if dim == 2 else nn.Conv3d
     ConvT = nn.ConvTranspose2d if dim == 2 else nn.ConvTranspose3d

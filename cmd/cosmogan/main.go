@@ -30,10 +30,16 @@ type command struct {
 var commands = []command{
 	{"run", "--config FILE [--run-dir DIR] [--threads T]",
 		"train the GAN and then the autoencoder, or continue an interrupted run", runCmd},
-	{"ckpt", "info RUN_DIR",
-		"print one JSON line describing the newest checkpoint of a run: stage, step, world_size, weights_sha256", ckptCmd},
+	{"ckpt", "info RUN_DIR | strip --in CKPT --out CKPT",
+		"print one JSON line describing the newest checkpoint of a run: stage, step, world_size, weights_sha256; or write an AE checkpoint with only E and G, to ship", ckptCmd},
 	{"generate", "--checkpoint PATH --n N --out X.npy [--seed S] [--threads T]",
 		"write N images or cubes drawn from a trained generator", generateCmd},
+	{"encode", "--checkpoint CKPT --in FIELDS.npy --out LATENT.npy [--space density|transformed] [--tile] [--threads T]",
+		"encode fields (density in units of the box's mean, ρ/ρ̄) into latent vectors with a trained autoencoder", encodeCmd},
+	{"decode", "--checkpoint CKPT --in LATENT.npy --out FIELDS.npy [--space density|transformed] [--threads T]",
+		"decode latent vectors into fields with the generator of a trained autoencoder, reassembling tiles", decodeCmd},
+	{"reconstruct", "--checkpoint CKPT --in FIELDS.npy --out FIELDS.npy [--space density|transformed] [--tile] [--threads T]",
+		"encode and decode fields with a trained autoencoder: its reconstructions, in the input's shape", reconstructCmd},
 	{"bench", "step --dim 2|3 --batch B [--steps N] [--threads T] [--device cpu|cuda] [--json] | kernels --dim 2|3 [--batch B] [--peak-tflops P] [--json] | layers --dim 2|3 [--batch B] [--steps N] [--threads T] [--json] | gemm [--steps N] [--threads T] [--json] | scaling --config FILE [--steps N] [--project-gpus 8,64,… --step-compute S --link-gbps B]",
 		"time full GAN training steps of the paper's networks (on the CPU or a GPU), the GPU convolution kernels on their layers, each of their layers, the GEMM kernel, or data-parallel scaling (under mpirun)", benchCmd},
 	{"eval", "--real A.npy [--real-fields K | --real-groups G.npy] --fake B.npy [--train T.npy] [--paired] [--transform eq1|eq2|none] --out DIR [--threads T]",
@@ -142,9 +148,13 @@ func runCmd(fs *flag.FlagSet) func() error {
 }
 
 func ckptCmd(fs *flag.FlagSet) func() error {
+	strip := ckptStrip(fs)
 	return func() error {
+		if fs.Arg(0) == "strip" {
+			return strip()
+		}
 		if fs.NArg() != 2 || fs.Arg(0) != "info" {
-			return usageError{"want: cosmogan ckpt info RUN_DIR"}
+			return usageError{"want: cosmogan ckpt info RUN_DIR | cosmogan ckpt strip --in CKPT --out CKPT"}
 		}
 		info, err := daemon.NewestCheckpoint(fs.Arg(1))
 		if err != nil {
