@@ -227,6 +227,9 @@ func (c *Config) Validate() error {
 	if c.Device != "cpu" && c.Device != "cuda" {
 		bad(`device = %q, want "cpu" or "cuda"`, c.Device)
 	}
+	if c.Device == "cuda" && c.Model.MinibatchStd {
+		bad(`model.minibatch_std = true has no GPU implementation yet: train it with device = "cpu"`)
+	}
 	if c.RunDir == "" {
 		bad("run_dir is empty")
 	}

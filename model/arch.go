@@ -37,6 +37,10 @@ type Arch struct {
 	Kernel   int   `toml:"kernel" json:"kernel"`       // convolution kernel side
 	GFilters []int `toml:"g_filters" json:"g_filters"` // generator output channels per layer
 	DFilters []int `toml:"d_filters" json:"d_filters"` // discriminator output channels per layer
+	// MinibatchStd appends the batch's standard deviation as one more
+	// channel before D's dense layer (MinibatchStd), against mode collapse.
+	// Not in the paper; TD and E leave it out.
+	MinibatchStd bool `toml:"minibatch_std" json:"minibatch_std,omitempty"`
 }
 
 // Paper2D is Table A.1: 128² images, latent 100, kernel 5.
@@ -189,7 +193,11 @@ func NewDiscriminator(a Arch) (*Net, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	return NewNet("D", a.ImageShape(), append(a.convStack(), &Dense{Out: 1, Bias: true})...)
+	layers := a.convStack()
+	if a.MinibatchStd {
+		layers = append(layers, &MinibatchStd{})
+	}
+	return NewNet("D", a.ImageShape(), append(layers, &Dense{Out: 1, Bias: true})...)
 }
 
 // NewEncoder builds E, whose output is a latent vector per sample.
@@ -200,5 +208,13 @@ func NewEncoder(a Arch) (*Net, error) {
 	return NewNet("E", a.ImageShape(), append(a.convStack(), &Dense{Out: a.Latent, Bias: true})...)
 }
 
-// TruncatedDiscriminator returns TD, the view of D without its last layer.
-func TruncatedDiscriminator(d *Net) *Net { return d.Truncated(len(d.Layers) - 1) }
+// TruncatedDiscriminator returns TD, the view of D without its last layer,
+// and without the minibatch standard deviation if D has one: TD compares
+// fields one by one (Eq. 7), and the statistic of a batch would mix them.
+func TruncatedDiscriminator(d *Net) *Net {
+	k := len(d.Layers) - 1
+	if _, ok := d.Layers[k-1].(*MinibatchStd); ok {
+		k--
+	}
+	return d.Truncated(k)
+}

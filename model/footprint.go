@@ -44,6 +44,9 @@ func (a Arch) Footprint() Footprint {
 		fp.Columns = max(fp.Columns, in*kd*vol(side))
 		in = out
 	}
+	if a.MinibatchStd {
+		in++
+	}
 	fp.DParams += in*vol(a.Size>>len(a.DFilters)) + 1
 	return fp
 }

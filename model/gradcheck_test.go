@@ -116,6 +116,8 @@ func TestLayerGradients(t *testing.T) {
 		{"relu", sq(2, 5), func() Layer { return &Activation{Kind: ReLU} }, true, 1e-3},
 		{"leaky relu", sq(2, 5), func() Layer { return &Activation{Kind: LeakyReLU} }, true, 1e-3},
 		{"tanh", sq(2, 5), func() Layer { return &Activation{Kind: Tanh} }, true, 1e-2},
+		{"minibatch std 2d", sq(3, 2), func() Layer { return &MinibatchStd{} }, true, 1e-2},
+		{"minibatch std 3d", cube(2, 2), func() Layer { return &MinibatchStd{} }, false, 1e-2},
 	}
 	for ci, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,8 +172,14 @@ func TestNetworkGradients(t *testing.T) {
 	team := kernels.NewTeam(2)
 	defer team.Close()
 	ctx := NewCtx(team)
-	for ai, arch := range tinyArchs() {
-		t.Run(fmt.Sprintf("%dD", arch.Dim), func(t *testing.T) {
+	withStd := tinyArchs()[0]
+	withStd.MinibatchStd = true
+	for ai, arch := range append(tinyArchs(), withStd) {
+		name := fmt.Sprintf("%dD", arch.Dim)
+		if arch.MinibatchStd {
+			name += " minibatch std"
+		}
+		t.Run(name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(ai), 11))
 			gan, err := NewGAN(arch, DefaultAdam(), rng)
 			if err != nil {
