@@ -78,6 +78,9 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 		defer r.status.close()
 		if r.status != nil {
 			log.Info().Str("addr", r.status.addr).Msg("status endpoint: /healthz /status /metrics")
+			if cfg.StatusPublic {
+				log.Warn().Str("addr", r.status.addr).Msg("status endpoint reachable from other machines (status_public = true), without authentication")
+			}
 		}
 	}
 
