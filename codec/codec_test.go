@@ -322,3 +322,32 @@ func mustStat(t *testing.T, path string) int64 {
 	}
 	return st.Size()
 }
+
+// TestStripKeepsTheGeneratorOfAGAN strips a GAN checkpoint: only G remains,
+// with its parameters and state, and none of D or of Adam's moments.
+func TestStripKeepsTheGeneratorOfAGAN(t *testing.T) {
+	gan, err := model.NewGAN(tiny2D, model.DefaultAdam(), rand.New(rand.NewPCG(4, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	full, small := filepath.Join(dir, "gan-best.ckpt"), filepath.Join(dir, "gan.ckpt")
+	ck := &model.Checkpoint{Arch: tiny2D, Stage: "gan", Step: 7, Meta: map[string]string{"transform": "eq1"},
+		Nets: []model.NetState{model.Capture(gan.G, gan.OptG), model.Capture(gan.D, gan.OptD)}}
+	if err := atomicfile.Write(full, ck.Encode); err != nil {
+		t.Fatal(err)
+	}
+	if err := Strip(full, small); err != nil {
+		t.Fatal(err)
+	}
+	back, err := readCheckpoint(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Nets) != 1 || back.Nets[0].Name != "G" || back.Nets[0].HasAdam || back.Meta["transform"] != "eq1" {
+		t.Fatalf("stripped checkpoint holds %d networks (first %q, Adam %v), meta %v: want G alone without moments",
+			len(back.Nets), back.Nets[0].Name, back.Nets[0].HasAdam, back.Meta)
+	}
+	sameBits(t, "G's parameters", back.Nets[0].Params, gan.G.Params)
+	sameBits(t, "G's state", back.Nets[0].State, gan.G.State)
+}

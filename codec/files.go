@@ -22,25 +22,42 @@ const aeStage = "ae"
 // readAE reads an autoencoder checkpoint and returns it with its encoder
 // and generator. Every failure is the file's: it wraps data.ErrBadInput.
 func readAE(path string) (ck *model.Checkpoint, e, g *model.NetState, err error) {
+	if ck, err = readCheckpoint(path); err != nil {
+		return nil, nil, nil, err
+	}
+	e, g, err = aeNets(path, ck)
+	return ck, e, g, err
+}
+
+// aeNets returns the encoder and generator of ck, read from path, refusing
+// a checkpoint of another stage or without them (data.ErrBadInput).
+func aeNets(path string, ck *model.Checkpoint) (e, g *model.NetState, err error) {
 	bad := func(err error) error { return fmt.Errorf("%s: %w: %w", path, err, data.ErrBadInput) }
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("checkpoint: %w: %w", err, data.ErrBadInput)
-	}
-	defer f.Close()
-	if ck, err = model.DecodeCheckpoint(f); err != nil {
-		return nil, nil, nil, bad(err)
-	}
 	if ck.Stage != aeStage {
-		return nil, nil, nil, bad(fmt.Errorf("a checkpoint of the %q stage: want an autoencoder checkpoint, RUN_DIR/checkpoints/ae-final.ckpt (or one made from it by cosmogan ckpt strip)", ck.Stage))
+		return nil, nil, bad(fmt.Errorf("a checkpoint of the %q stage: want an autoencoder checkpoint, RUN_DIR/checkpoints/ae-final.ckpt (or one made from it by cosmogan ckpt strip)", ck.Stage))
 	}
 	if e, err = ck.Net("E"); err != nil {
-		return nil, nil, nil, bad(err)
+		return nil, nil, bad(err)
 	}
 	if g, err = ck.Net("G"); err != nil {
-		return nil, nil, nil, bad(fmt.Errorf("%w: the numbered checkpoints of the AE stage hold only the encoder in training; use RUN_DIR/checkpoints/ae-final.ckpt, written when the stage ends", err))
+		return nil, nil, bad(fmt.Errorf("%w: the numbered checkpoints of the AE stage hold only the encoder in training; use RUN_DIR/checkpoints/ae-final.ckpt, written when the stage ends", err))
 	}
-	return ck, e, g, nil
+	return e, g, nil
+}
+
+// readCheckpoint decodes the checkpoint at path; every failure is the
+// given file's (data.ErrBadInput).
+func readCheckpoint(path string) (*model.Checkpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w: %w", err, data.ErrBadInput)
+	}
+	defer f.Close()
+	ck, err := model.DecodeCheckpoint(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", path, err, data.ErrBadInput)
+	}
+	return ck, nil
 }
 
 // Load reads the encoder and generator of an autoencoder checkpoint: the
@@ -74,20 +91,35 @@ func Load(path string, threads int) (*Model, error) {
 	return m, nil
 }
 
-// Strip writes to out the autoencoder checkpoint in keeping only what
-// encoding and decoding need: the encoder and the generator, without
-// optimizer moments, with the architecture and metadata: an ae-final.ckpt
-// without the discriminator it also holds, to ship a model in.
+// Strip writes to out the checkpoint in keeping only what inference needs,
+// without optimizer moments, with the architecture and metadata: the encoder
+// and the generator of an autoencoder checkpoint (ae-final.ckpt without the
+// discriminator it also holds), or the generator of a GAN checkpoint (what
+// cosmogan generate loads): the files to ship a model in.
 func Strip(in, out string) error {
-	ck, e, g, err := readAE(in)
+	ck, err := readCheckpoint(in)
 	if err != nil {
 		return err
+	}
+	var keep []*model.NetState
+	if ck.Stage == aeStage {
+		e, g, err := aeNets(in, ck)
+		if err != nil {
+			return err
+		}
+		keep = []*model.NetState{e, g}
+	} else {
+		g, err := ck.Net("G")
+		if err != nil {
+			return fmt.Errorf("%s: %w: want a checkpoint holding a generator or an autoencoder: %w", in, err, data.ErrBadInput)
+		}
+		keep = []*model.NetState{g}
 	}
 	if err := checkOutput(out); err != nil {
 		return err
 	}
 	small := &model.Checkpoint{Arch: ck.Arch, Stage: ck.Stage, Step: ck.Step, Meta: ck.Meta}
-	for _, n := range []*model.NetState{e, g} {
+	for _, n := range keep {
 		small.Nets = append(small.Nets, model.NetState{Name: n.Name, Params: n.Params, State: n.State})
 	}
 	return atomicfile.Write(out, small.Encode)

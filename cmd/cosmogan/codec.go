@@ -64,8 +64,8 @@ func reconstructCmd(fs *flag.FlagSet) func() error {
 // ckptStrip declares the flags of `cosmogan ckpt strip` and returns the
 // command, which parses the arguments after "strip".
 func ckptStrip(fs *flag.FlagSet) func() error {
-	in := fs.String("in", "", "strip: autoencoder checkpoint `file` (RUN_DIR/checkpoints/ae-final.ckpt)")
-	out := fs.String("out", "", "strip: output `file`: the checkpoint with the encoder and the generator only, for encode, decode, reconstruct and generate")
+	in := fs.String("in", "", "strip: checkpoint `file`: RUN_DIR/checkpoints/ae-final.ckpt, or a GAN checkpoint such as gan-best.ckpt")
+	out := fs.String("out", "", "strip: output `file`: the checkpoint with what inference needs only: the encoder and the generator of an autoencoder (for encode, decode, reconstruct and generate), the generator of a GAN (for generate)")
 	return func() error {
 		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after "strip"
 			return usageError{err.Error()}

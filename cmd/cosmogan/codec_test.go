@@ -101,7 +101,8 @@ func TestCodecRefusals(t *testing.T) {
 		{[]string{"decode", "--checkpoint", ae, "--in", tiled}, data.MetaPath(tiled), "8 tiles for 7 latent vectors"},
 		{[]string{"decode", "--checkpoint", ae, "--in", good}, good, "want (n, latent)"},
 		{[]string{"encode", "--checkpoint", ae, "--in", good, "--space", "log"}, "--space", `"log": want density or transformed`},
-		{[]string{"ckpt", "strip", "--in", gan}, gan, "want an autoencoder checkpoint"},
+		{[]string{"ckpt", "strip", "--in", numbered}, numbered, "use RUN_DIR/checkpoints/ae-final.ckpt"},
+		{[]string{"ckpt", "strip", "--in", corrupt}, corrupt, "checksum"},
 	}
 	for _, tc := range cases {
 		outDir := t.TempDir()
