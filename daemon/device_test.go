@@ -122,3 +122,29 @@ func TestBenchKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalRankFromEveryLauncher sets each launcher's variable alone, then
+// Slurm's beside OpenMPI's: the GPU a rank takes follows the launcher that
+// started it.
+func TestLocalRankFromEveryLauncher(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want int
+	}{
+		{map[string]string{}, 0},
+		{map[string]string{"SLURM_LOCALID": "3"}, 3},
+		{map[string]string{"OMPI_COMM_WORLD_LOCAL_RANK": "2"}, 2},
+		{map[string]string{"MPI_LOCALRANKID": "5"}, 5},
+		{map[string]string{"PMI_LOCAL_RANK": "1"}, 1},
+		{map[string]string{"PMIX_LOCAL_RANK": "7"}, 7},
+		{map[string]string{"SLURM_LOCALID": "1", "OMPI_COMM_WORLD_LOCAL_RANK": "4"}, 1},
+	} {
+		got, err := localRank(func(k string) string { return tc.env[k] })
+		if err != nil || got != tc.want {
+			t.Errorf("%v: local rank %d (%v), want %d", tc.env, got, err, tc.want)
+		}
+	}
+	if _, err := localRank(func(k string) string { return map[string]string{"PMIX_LOCAL_RANK": "x"}[k] }); err == nil || !strings.Contains(err.Error(), "PMIX_LOCAL_RANK") {
+		t.Errorf("a malformed value: error %v, want one naming the variable", err)
+	}
+}
