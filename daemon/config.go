@@ -230,6 +230,9 @@ func (c *Config) Validate() error {
 	if c.Device == "cuda" && c.Model.MinibatchStd {
 		bad(`model.minibatch_std = true has no GPU implementation yet: train it with device = "cpu"`)
 	}
+	if c.Device == "cuda" && c.Model.Upsample == "resize" {
+		bad(`model.upsample = "resize" has no GPU implementation yet: train it with device = "cpu"`)
+	}
 	if c.RunDir == "" {
 		bad("run_dir is empty")
 	}

@@ -35,6 +35,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"size does not divide", "[model]\nsize = 100\n", []string{"model.size = 100", "2^5"}},
 		{"bad transform", "[data]\ntransform = \"log\"\n", []string{"log"}},
 		{"syntax error", "[gan\n", []string{"bad.toml"}},
+		{"resize upsampling on the GPU", "device = \"cuda\"\n[model]\nupsample = \"resize\"\n", []string{"model.upsample", "GPU"}},
+		{"unknown upsampling", "[model]\nupsample = \"bilinear\"\n", []string{"model.upsample = \"bilinear\""}},
 		{"minibatch std on the GPU", "device = \"cuda\"\n[model]\nminibatch_std = true\n", []string{"model.minibatch_std", "GPU"}},
 		{"filters without the density channel", "[model]\ng_filters = [8, 4]\n", []string{"model.g_filters"}},
 		// Hostile values that used to run (and end "complete" with wrong

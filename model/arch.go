@@ -41,7 +41,17 @@ type Arch struct {
 	// channel before D's dense layer (MinibatchStd), against mode collapse.
 	// Not in the paper; TD and E leave it out.
 	MinibatchStd bool `toml:"minibatch_std" json:"minibatch_std,omitempty"`
+	// Upsample is how G doubles its grid: "transposed" (the paper's
+	// stride-2 transposed convolutions of Kernel; "" means it too), or
+	// "resize" (nearest-neighbour upsampling, then a stride-1 convolution of
+	// kernel 3, the smallest odd one, so that padding keeps the grid: no
+	// uneven overlap, no checkerboard).
+	Upsample string `toml:"upsample" json:"upsample,omitempty"`
 }
+
+// resizeKernel is the kernel of the stride-1 convolutions of resize
+// upsampling: odd, so that symmetric padding keeps the grid's size.
+const resizeKernel = 3
 
 // Paper2D is Table A.1: 128² images, latent 100, kernel 5.
 func Paper2D() Arch {
@@ -67,6 +77,9 @@ func (a Arch) Validate() error {
 	}
 	if a.Kernel < 2 || a.Kernel > MaxKernel {
 		bad("kernel = %d, want 2 (stride-2 layers) to %d", a.Kernel, MaxKernel)
+	}
+	if a.Upsample != "" && a.Upsample != "transposed" && a.Upsample != "resize" {
+		bad("upsample = %q, want \"transposed\" (the paper's) or \"resize\"", a.Upsample)
 	}
 	if a.Size < 1 || a.Size > MaxSize {
 		bad("size = %d, want 1 to %d", a.Size, MaxSize)
@@ -164,7 +177,12 @@ func NewGenerator(a Arch) (*Net, error) {
 	layers := []Layer{&Dense{Out: first.Size()}, &Reshape{To: first}, &BatchNorm{}, &Activation{Kind: ReLU}}
 	for i, f := range a.GFilters {
 		last := i == len(a.GFilters)-1
-		layers = append(layers, &ConvTranspose{Dim: a.Dim, Out: f, Kernel: a.Kernel, Stride: 2, Pad: pad, OutPad: outPad, Bias: last})
+		if a.Upsample == "resize" {
+			layers = append(layers, &Upsample{Dim: a.Dim},
+				&Conv{Dim: a.Dim, Out: f, Kernel: resizeKernel, Stride: 1, Pad: resizeKernel / 2, Bias: last})
+		} else {
+			layers = append(layers, &ConvTranspose{Dim: a.Dim, Out: f, Kernel: a.Kernel, Stride: 2, Pad: pad, OutPad: outPad, Bias: last})
+		}
 		if last {
 			layers = append(layers, &Activation{Kind: Tanh})
 		} else {

@@ -21,14 +21,18 @@ func (a Arch) Footprint() Footprint {
 	in := int64(2 * a.GFilters[0])
 	fp.GParams = int64(a.Latent)*in*vol(s0) + 2*in // batch norm per channel after the reshape
 	fp.GActs = 3 * in * vol(s0)
+	gk := kd // the kernel volume of G's convolutions
+	if a.Upsample == "resize" {
+		gk = pow64(resizeKernel, a.Dim)
+	}
 	for i, f := range a.GFilters {
 		out, side := int64(f), s0<<(i+1)
-		fp.GParams += in*out*kd + 2*out // batch norm, or the last layer's bias (out = 1)
+		fp.GParams += in*out*gk + 2*out // batch norm, or the last layer's bias (out = 1)
 		if i == len(a.GFilters)-1 {
 			fp.GParams -= out
 		}
 		fp.GActs += 3 * out * vol(side)
-		fp.Columns = max(fp.Columns, out*kd*vol(side/2))
+		fp.Columns = max(fp.Columns, out*kd*vol(side/2), in*gk*vol(side))
 		in = out
 	}
 

@@ -117,6 +117,8 @@ func TestLayerGradients(t *testing.T) {
 		{"leaky relu", sq(2, 5), func() Layer { return &Activation{Kind: LeakyReLU} }, true, 1e-3},
 		{"tanh", sq(2, 5), func() Layer { return &Activation{Kind: Tanh} }, true, 1e-2},
 		{"minibatch std 2d", sq(3, 2), func() Layer { return &MinibatchStd{} }, true, 1e-2},
+		{"upsample 2d", sq(2, 3), func() Layer { return &Upsample{Dim: 2} }, true, 1e-2},
+		{"upsample 3d", cube(2, 2), func() Layer { return &Upsample{Dim: 3} }, true, 1e-2},
 		{"minibatch std 3d", cube(2, 2), func() Layer { return &MinibatchStd{} }, false, 1e-2},
 	}
 	for ci, tc := range cases {
@@ -174,10 +176,15 @@ func TestNetworkGradients(t *testing.T) {
 	ctx := NewCtx(team)
 	withStd := tinyArchs()[0]
 	withStd.MinibatchStd = true
-	for ai, arch := range append(tinyArchs(), withStd) {
+	resize := tinyArchs()[1]
+	resize.Upsample = "resize"
+	for ai, arch := range append(tinyArchs(), withStd, resize) {
 		name := fmt.Sprintf("%dD", arch.Dim)
 		if arch.MinibatchStd {
 			name += " minibatch std"
+		}
+		if arch.Upsample != "" {
+			name += " " + arch.Upsample
 		}
 		t.Run(name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(ai), 11))
