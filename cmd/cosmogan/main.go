@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cosmogan/cosmogan/bench"
 	"github.com/cosmogan/cosmogan/daemon"
 	"github.com/cosmogan/cosmogan/model"
 	"github.com/cosmogan/cosmogan/parallel"
@@ -110,7 +111,8 @@ func runCommand(c command, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "cosmogan %s: %v\n", c.name, err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	var ae *bench.ArgError
+	if errors.As(err, &ue) || errors.As(err, &ae) {
 		return 2
 	}
 	return daemon.ExitStatus(err)
@@ -230,7 +232,7 @@ func benchCmd(fs *flag.FlagSet) func() error {
 	threads := fs.Int("threads", 0, "worker `threads` (0 = all cores); gemm: 1 and this many; scaling: threads of the configuration unless set")
 	asJSON := fs.Bool("json", false, "print JSON lines")
 	device := fs.String("device", "cpu", "step: cpu, or cuda for the first GPU (needs a build with -tags cuda)")
-	peak := fs.Float64("peak-tflops", daemon.H200PeakTFLOPS, "kernels: the GPU's FP32 peak in `TFLOP/s` to read the kernels against (H200: 67)")
+	peak := fs.Float64("peak-tflops", bench.H200PeakTFLOPS, "kernels: the GPU's FP32 peak in `TFLOP/s` to read the kernels against (H200: 67)")
 	config := fs.String("config", "configs/tiny.toml", "scaling: the configuration whose GAN step is timed")
 	gpus := fs.String("project-gpus", "", "scaling: comma-separated GPU `counts` to project ring all-reduce efficiency for (e.g. 8,64,512,4096)")
 	stepCompute := fs.Float64("step-compute", 0, "scaling: compute `seconds` of one step per GPU, for the projection")
@@ -264,7 +266,7 @@ func benchCmd(fs *flag.FlagSet) func() error {
 		case "gemm":
 			return benchGemm(*steps, *threads, *asJSON)
 		}
-		res, err := daemon.BenchStep(*dim, *batch, *steps, *threads, *device)
+		res, err := bench.Step(*dim, *batch, *steps, *threads, *device)
 		if err != nil {
 			return err
 		}
@@ -284,7 +286,7 @@ func benchCmd(fs *flag.FlagSet) func() error {
 // benchLayers prints the time and GFLOP/s of every layer's forward and
 // backward pass, with its share of the GEMM ceiling.
 func benchLayers(dim, batch, steps, threads int, asJSON bool) error {
-	res, err := daemon.BenchLayers(dim, batch, steps, threads)
+	res, err := bench.Layers(dim, batch, steps, threads)
 	if err != nil {
 		return err
 	}
@@ -311,7 +313,7 @@ func benchLayers(dim, batch, steps, threads int, asJSON bool) error {
 // benchKernels prints the time and GFLOP/s of the GPU convolution kernels on
 // every convolution of the paper's networks, with their share of the peak.
 func benchKernels(dim, batch, steps int, peak float64, asJSON bool) error {
-	res, err := daemon.BenchKernels(dim, batch, steps, peak)
+	res, err := bench.Kernels(dim, batch, steps, peak)
 	if err != nil {
 		return err
 	}
@@ -336,7 +338,7 @@ func benchGemm(steps, threads int, asJSON bool) error {
 	if threads != 1 {
 		counts = append(counts, threads)
 	}
-	res, err := daemon.BenchGemm(counts, steps)
+	res, err := bench.Gemm(counts, steps)
 	if err != nil {
 		return err
 	}
@@ -368,7 +370,8 @@ func benchScaling(config string, steps, threads int, gpus string, stepCompute, l
 		return err
 	}
 	defer comm.Close()
-	res, err := daemon.BenchScaling(cfg, steps, comm)
+	res, err := bench.Scaling(bench.ScalingConfig{Arch: cfg.Model, Adam: cfg.GAN.AdamConfig, Batch: cfg.GAN.Batch,
+		LabelNoise: cfg.GAN.LabelNoise, Threads: cfg.Threads, Seed: cfg.Seed, CUDA: cfg.Device == "cuda"}, steps, comm)
 	if err != nil {
 		return err
 	}
@@ -391,7 +394,7 @@ func benchScaling(config string, steps, threads int, gpus string, stepCompute, l
 	if stepCompute == 0 {
 		stepCompute = res.ComputeSeconds
 	}
-	proj, err := daemon.ProjectRing(counts, stepCompute, res.LatencySeconds, res.ReduceBytes, linkGbps)
+	proj, err := bench.ProjectRing(counts, stepCompute, res.LatencySeconds, res.ReduceBytes, linkGbps)
 	if err != nil {
 		return err
 	}
