@@ -169,44 +169,13 @@ func broadcastNets(comm parallel.Comm, nets []trained) error {
 		}
 		if t.opt != nil {
 			step := []float64{float64(t.opt.Step)}
-			if err := broadcast64(comm, step); err != nil {
+			if err := parallel.Broadcast64(comm, step, 0); err != nil {
 				return err
 			}
 			t.opt.Step = int(step[0])
 		}
 	}
 	return nil
-}
-
-// broadcast64 copies rank 0's values to every rank (through a sum in which
-// the other ranks contribute zeros).
-func broadcast64(comm parallel.Comm, v []float64) error {
-	if comm.Rank() != 0 {
-		clear(v)
-	}
-	return comm.AllReduceSum64(v)
-}
-
-// broadcastJSON copies rank 0's v to every rank.
-func broadcastJSON(comm parallel.Comm, v any) error {
-	var b []byte
-	if comm.Rank() == 0 {
-		var err error
-		if b, err = json.Marshal(v); err != nil {
-			return err
-		}
-	}
-	n := []float64{float64(len(b))}
-	if err := broadcast64(comm, n); err != nil {
-		return err
-	}
-	if comm.Rank() != 0 {
-		b = make([]byte, int(n[0]))
-	}
-	if err := comm.BroadcastBytes(b, 0); err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
 }
 
 // stageNets names the networks a stage trains: the ones its weights_sha256

@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	if err := r.agree(err); err != nil {
 		return err
 	}
-	if err := broadcastJSON(comm, &r.state); err != nil {
+	if err := parallel.BroadcastJSON(comm, &r.state, 0); err != nil {
 		return err
 	}
 	if r.state.Weights == nil {
