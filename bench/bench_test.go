@@ -23,7 +23,7 @@ func BenchmarkGANStep(b *testing.B) {
 		b.Run(fmt.Sprintf("dim=%d/batch=%d", c.arch.Dim, c.batch), func(b *testing.B) {
 			team := kernels.NewTeam(2)
 			defer team.Close()
-			ws := model.NewCtx(team)
+			ws := model.NewWorkspace(team)
 			rng := rand.New(rand.NewPCG(1, 2))
 			gan, err := model.NewGAN(c.arch, model.DefaultAdam(), rng)
 			if err != nil {

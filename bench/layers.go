@@ -48,7 +48,7 @@ func Layers(dim, batch, reps, threads int) (LayersResult, error) {
 	}
 	team := kernels.NewTeam(threads)
 	defer team.Close()
-	ws := model.NewCtx(team)
+	ws := model.NewWorkspace(team)
 	rng := rand.New(rand.NewPCG(1, 2))
 	res := LayersResult{Dim: dim, Batch: batch, Threads: team.Threads(), Reps: reps}
 	ceiling := gemmShapes[0]

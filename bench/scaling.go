@@ -56,7 +56,7 @@ func Scaling(cfg ScalingConfig, steps int, comm parallel.Comm) (ScalingResult, e
 	}
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
-	ws := model.NewCtx(team)
+	ws := model.NewWorkspace(team)
 	gan, err := model.NewGAN(cfg.Arch, cfg.Adam, rand.New(rand.NewPCG(cfg.Seed, 1)))
 	if err != nil {
 		return ScalingResult{}, &ArgError{err}

@@ -42,7 +42,7 @@ func Step(dim, batch, steps, threads int, device string) (StepResult, error) {
 	}
 	team := kernels.NewTeam(threads)
 	defer team.Close()
-	ws := model.NewCtx(team)
+	ws := model.NewWorkspace(team)
 	rng := rand.New(rand.NewPCG(1, 2))
 	gan, err := model.NewGAN(arch, model.DefaultAdam(), rng)
 	if err != nil {

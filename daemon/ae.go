@@ -34,7 +34,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 		return err
 	}
 	ae.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
-	step := func(x []float32, n int) (float64, bool, error) { return ae.Step(r.ctx, x, n) }
+	step := func(x []float32, n int) (float64, bool, error) { return ae.Step(r.ws, x, n) }
 	var device mirror
 	if r.gpu != nil {
 		defer r.gpu.Release(r.gpu.Mark())
@@ -162,7 +162,7 @@ func (r *runner) lossSum(ae *model.AE, crops []float32, n int) float64 {
 	var sum float64
 	for done := 0; done < n; done += chunk {
 		b := min(chunk, n-done)
-		sum += ae.Loss(r.ctx, crops[done*size:(done+b)*size], b) * float64(b)
+		sum += ae.Loss(r.ws, crops[done*size:(done+b)*size], b) * float64(b)
 	}
 	return sum
 }
@@ -175,9 +175,9 @@ func (r *runner) writeAEOutputs(ae *model.AE, n int) error {
 	size := arch.ImageShape().Size()
 	val, _ := r.aeTestCrops(n)
 	latent := make([]float32, n*arch.Latent)
-	ae.E.Infer(r.ctx, n, func(lo, hi int) []float32 { return val[lo*size : hi*size] },
+	ae.E.Infer(r.ws, n, func(lo, hi int) []float32 { return val[lo*size : hi*size] },
 		func(lo, _ int, z []float32) { copy(latent[lo*arch.Latent:], z) })
-	recon := generateFrom(r.ctx, ae.G, latent, n)
+	recon := generateFrom(r.ws, ae.G, latent, n)
 	for name, v := range map[string][]float32{"reconstructed.npy": recon, "test.npy": val} {
 		if err := writeSamples(r.dir.path("samples", name), arch.Dim, arch.Size, v); err != nil {
 			return err

@@ -49,7 +49,7 @@ func (r *runner) writeReport(ctx context.Context) error {
 	}
 	z := make([]float32, n*arch.Latent)
 	model.SampleLatent(z, newStreamFor(r.cfg.Seed, "report").fixed())
-	ganScore, err := r.compare("gan", "Best generator against held-out test crops", crops, fields, generateFrom(r.ctx, g, z, n), n, false,
+	ganScore, err := r.compare("gan", "Best generator against held-out test crops", crops, fields, generateFrom(r.ws, g, z, n), n, false,
 		"test crops", "generated", &trainSet)
 	if err != nil {
 		return err

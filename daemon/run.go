@@ -66,7 +66,7 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	}
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
-	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ctx: model.NewCtx(team), gpu: gpu, comm: comm,
+	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ws: model.NewWorkspace(team), gpu: gpu, comm: comm,
 		configHash: cfg.hash()}
 	if gpu != nil {
 		log.Info().Str("gpu", gpu.Name()).Msg("training steps run on the GPU")
@@ -139,7 +139,7 @@ type runner struct {
 	dir        runDir
 	log        zerolog.Logger
 	team       *kernels.Team
-	ctx        *model.Ctx
+	ws         *model.Workspace
 	gpu        *cuda.Device // this rank's GPU, nil on the CPU
 	comm       parallel.Comm
 	configHash string
