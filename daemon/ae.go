@@ -76,7 +76,8 @@ func (r *runner) trainAE(ctx context.Context) error {
 				return err
 			}
 			v := sum[0] / float64(cfg.ValidationCrops)
-			if v < p.Best {
+			better := v < p.Best
+			if better {
 				p.Best, p.BestStep, p.Stale = v, p.Step, 0
 				best = model.Capture(ae.E, nil)
 				best.Name = "E-best"
@@ -84,6 +85,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 				p.Stale++
 			}
 			r.log.Info().Int("step", p.Step).Float64("validation_loss", v).Float64("best", p.Best).Int("stale", p.Stale).Msg("ae validation")
+			r.metrics.write(Metric{Stage: stageAE, Step: p.Step, Kind: MetricValidation, Loss: &v, Best: better})
 			r.status.recordValidation(v)
 			return nil
 		},
@@ -111,7 +113,9 @@ func (r *runner) trainAE(ctx context.Context) error {
 	if err := broadcastNets(r.comm, []trained{{net: ae.E}}); err != nil {
 		return err
 	}
-	r.log.Info().Str("weights_sha256", weightsSHA256(ae.E.Params)).Int("best_step", p.BestStep).Msg("stage weights")
+	weights := weightsSHA256(ae.E.Params)
+	r.log.Info().Str("weights_sha256", weights).Int("best_step", p.BestStep).Msg("stage weights")
+	r.metrics.write(Metric{Stage: stageAE, Step: p.Step, Kind: MetricWeights, Weights: weights})
 	if r.comm.Rank() != 0 {
 		return nil
 	}
@@ -119,7 +123,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 	if err := r.checkpointer(stageAE).write(final, "final"); err != nil {
 		return err
 	}
-	r.state.Weights[stageAE] = weightsSHA256(ae.E.Params)
+	r.state.Weights[stageAE] = weights
 	return r.writeAEOutputs(ae, cfg.ValidationCrops)
 }
 

@@ -75,14 +75,16 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.log.Info().Str("weights_sha256", weightsSHA256(gan.G.Params, gan.D.Params)).Msg("stage weights")
+	weights := weightsSHA256(gan.G.Params, gan.D.Params)
+	r.log.Info().Str("weights_sha256", weights).Msg("stage weights")
+	r.metrics.write(Metric{Stage: stageGAN, Step: p.Step, Kind: MetricWeights, Weights: weights})
 	if r.comm.Rank() != 0 {
 		return nil
 	}
 	if err := r.checkpointer(stageGAN).write(newCheckpoint(r, stageGAN, p, nets), "final"); err != nil {
 		return err
 	}
-	r.state.Weights[stageGAN] = weightsSHA256(gan.G.Params, gan.D.Params)
+	r.state.Weights[stageGAN] = weights
 	return r.writeGANOutputs(gan)
 }
 
@@ -139,6 +141,7 @@ func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p
 		Float64("log_field_spectrum", d.LogFieldSpectrum).Float64("log_field_max_half", d.LogFieldHalf).
 		Float64("peak_number_ratio", d.PeakNumber).Float64("collapse_ratio", d.Collapse).
 		Bool("best", better).Msg("gan evaluation")
+	r.metrics.write(Metric{Stage: stageGAN, Step: p.Step, Kind: MetricEvaluation, Distances: &d, Best: better})
 	r.status.recordDistances(d)
 	if !better {
 		p.Stale++

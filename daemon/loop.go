@@ -220,14 +220,17 @@ func (r *runner) afterUpdate(st *stageRun, p *progress) error {
 	return r.compareChecksums(st.nets, p.Step)
 }
 
-// logStep logs the values of a step averaged over ranks, and shows them on
-// the status endpoint.
+// logStep logs the values of a step averaged over ranks, records them, and
+// shows them on the status endpoint.
 func (r *runner) logStep(st *stageRun, step int, agg []float64, rate float64) {
 	ev := r.log.Info().Int("step", step).Int("of", st.steps)
+	values := make(map[string]float64, len(st.values))
 	for i, name := range st.values {
 		ev = ev.Float64(name, agg[i])
+		values[name] = agg[i]
 	}
 	ev.Float64("samples_per_s", rate).Msg(st.name)
+	r.metrics.write(Metric{Stage: st.name, Step: step, Kind: MetricTrain, Values: values, SamplesPerS: rate})
 	r.status.record(st.name, step, st.steps, st.batch, rate, st.values, agg[:len(st.values)])
 }
 

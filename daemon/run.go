@@ -61,12 +61,17 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	}
 	defer logFile.Close()
 	log := NewLogger(comm.Rank(), logFile)
+	metrics, err := openMetrics(rd, comm.Rank(), &log)
+	if err != nil {
+		return err
+	}
+	defer metrics.close()
 	for _, path := range stale {
 		log.Info().Str("file", path).Msg("removed a temporary file an interrupted run left behind")
 	}
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
-	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ws: model.NewWorkspace(team), gpu: gpu, comm: comm,
+	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ws: model.NewWorkspace(team), gpu: gpu, comm: comm, metrics: metrics,
 		configHash: cfg.hash()}
 	if gpu != nil {
 		log.Info().Str("gpu", gpu.Name()).Msg("training steps run on the GPU")
@@ -138,6 +143,7 @@ type runner struct {
 	cfg        Config
 	dir        runDir
 	log        zerolog.Logger
+	metrics    *metricsWriter // this rank's metric records
 	team       *kernels.Team
 	ws         *model.Workspace
 	gpu        *cuda.Device // this rank's GPU, nil on the CPU
