@@ -14,7 +14,7 @@ var openCUDA = cuda.Open
 // on the CPU). Ranks on one node take its GPUs in turn by their local rank
 // (parallel.LocalRank).
 func openGPU(cfg Config, getenv func(string) string) (*cuda.Device, error) {
-	if cfg.Device != "cuda" {
+	if cfg.Device != DeviceCUDA {
 		return nil, nil
 	}
 	local, err := parallel.LocalRank(getenv)

@@ -40,7 +40,7 @@ func TestDataParallelMatchesOneRank(t *testing.T) {
 				t.Skip("the emulated GPU takes half a minute")
 			}
 			cfg := tinyConfig(t)
-			cfg.Device = device
+			cfg.Device = Device(device)
 			tol := 1e-5
 			if device == "cuda" && !cudatest.Exact {
 				tol = 1e-4 // a GPU's atomic adds round differently in every run

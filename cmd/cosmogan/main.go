@@ -371,7 +371,7 @@ func benchScaling(config string, steps, threads int, gpus string, stepCompute, l
 	}
 	defer comm.Close()
 	res, err := bench.Scaling(bench.ScalingConfig{Arch: cfg.Model, Adam: cfg.GAN.AdamConfig, Batch: cfg.GAN.Batch,
-		LabelNoise: cfg.GAN.LabelNoise, Threads: cfg.Threads, Seed: cfg.Seed, CUDA: cfg.Device == "cuda"}, steps, comm)
+		LabelNoise: cfg.GAN.LabelNoise, Threads: cfg.Threads, Seed: cfg.Seed, CUDA: cfg.Device == daemon.DeviceCUDA}, steps, comm)
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func sbatchCmd(fs *flag.FlagSet) func() error {
 		if err := checkRanks(cfg, *config, *nodes, *tasks); err != nil {
 			return err
 		}
-		if cfg.Device == "cuda" && *gpus == 0 {
+		if cfg.Device == daemon.DeviceCUDA && *gpus == 0 {
 			return usageError{fmt.Sprintf("--config %s trains on GPUs (device = \"cuda\") but the job asks for none: add --gpus-per-task 1", *config)}
 		}
 		dir, err := filepath.Abs(*runDir)
