@@ -159,8 +159,8 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	normalInit(rng, gan.OptD.V, 2, 1)
 	normalInit(rng, gan.D.State, 5, 1)
 	gan.OptD.Step = 7
-	ck := &Checkpoint{Arch: arch, Stage: "gan", Step: 123, Meta: map[string]string{"transform": "eq1"},
-		RNG:  map[string][]byte{"sampler": {1, 2, 3}},
+	progress := Progress{Step: 123, Rollbacks: 1, Best: math.MaxFloat64, BestStep: 100, Stale: 2, WorldSize: 4, Updates: 120, Skipped: 3}
+	ck := &Checkpoint{Arch: arch, Stage: "gan", Step: 123, Progress: &progress, Meta: map[string]string{"transform": "eq1"},
 		Nets: []NetState{Capture(gan.G, gan.OptG), Capture(gan.D, gan.OptD)}}
 	var buf bytes.Buffer
 	if err := ck.Encode(&buf); err != nil {
@@ -171,7 +171,7 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !back.Arch.Equal(arch) || back.Step != 123 || back.Meta["transform"] != "eq1" || !bytes.Equal(back.RNG["sampler"], []byte{1, 2, 3}) {
+	if !back.Arch.Equal(arch) || back.Step != 123 || back.Meta["transform"] != "eq1" || back.Progress == nil || *back.Progress != progress {
 		t.Fatalf("header did not round-trip: %+v", back)
 	}
 	d2, err := NewDiscriminator(arch)
@@ -281,5 +281,39 @@ func nonFiniteGradientsSkipTheUpdate(t *testing.T, device bool) {
 	}
 	if slices.Equal(g0, gan.G.Params) {
 		t.Error("G was not updated")
+	}
+}
+
+// TestCheckpointLegacyProgress: checkpoints of earlier versions kept the
+// progress as JSON in a string of Meta, and the world size twice; they read
+// as the typed header.
+func TestCheckpointLegacyProgress(t *testing.T) {
+	arch := tinyArchs()[0]
+	g, err := NewGenerator(arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := &Checkpoint{Arch: arch, Stage: "gan", Step: 20, Nets: []NetState{Capture(g, nil)},
+		Meta: map[string]string{"transform": "eq1", "world_size": "2",
+			"progress": `{"step":20,"rollbacks":0,"best":1.5,"best_step":10,"stale":1,"world_size":2,"updates":20,"skipped_in_a_row":0}`}}
+	var buf bytes.Buffer
+	if err := ck.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeCheckpoint(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Progress{Step: 20, Best: 1.5, BestStep: 10, Stale: 1, WorldSize: 2, Updates: 20}
+	if back.Progress == nil || *back.Progress != want || len(back.Meta) != 1 {
+		t.Errorf("legacy header read as progress %+v, meta %v; want %+v and only the transform", back.Progress, back.Meta, want)
+	}
+	ck.Meta["progress"] = "{"
+	buf.Reset()
+	if err := ck.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeCheckpoint(&buf); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a legacy progress that does not decode: %v, want ErrCorrupt", err)
 	}
 }
