@@ -10,7 +10,7 @@ import (
 // trainAE runs the AE stage: a fresh encoder E, trained data-parallel in
 // front of the best generator of the GAN stage, with that stage's D truncated
 // as the loss (Eq. 7); early stopping on the loss over fixed validation crops
-// from the test fields, which the ranks share out. It ends with the best E,
+// (from the validation split), which the ranks share out. It ends with the best E,
 // with G and D, in checkpoints/ae-final.ckpt, and writes reconstructions,
 // latent codes and a figure.
 func (r *runner) trainAE(ctx context.Context) error {
