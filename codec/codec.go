@@ -89,7 +89,7 @@ type Model struct {
 	E, G      *model.Net
 
 	team *kernels.Team
-	ctx  *model.Ctx
+	ws   *model.Workspace
 }
 
 // Close stops the model's worker threads.
@@ -117,7 +117,7 @@ func (m *Model) Encode(f Fields, opt Options) (Latent, error) {
 	}
 	buf := make([]float32, model.InferChunk*vol)
 	fieldVol := f.volume()
-	m.E.Infer(m.ctx, rows, func(lo, hi int) []float32 {
+	m.E.Infer(m.ws, rows, func(lo, hi int) []float32 {
 		x := buf[:(hi-lo)*vol]
 		for r := lo; r < hi; r++ {
 			field := f.Data[r/per*fieldVol:][:fieldVol]
@@ -168,7 +168,7 @@ func (m *Model) Decode(l Latent, opt Options) (Fields, error) {
 	f := Fields{Dim: g.dim, Side: g.n}
 	fieldVol, vol := f.volume(), g.tileVolume()
 	f.Data = make([]float32, count*fieldVol)
-	m.G.Infer(m.ctx, rows, func(lo, hi int) []float32 { return l.Data[lo*l.Width : hi*l.Width] },
+	m.G.Infer(m.ws, rows, func(lo, hi int) []float32 { return l.Data[lo*l.Width : hi*l.Width] },
 		func(lo, hi int, y []float32) {
 			for r := lo; r < hi; r++ {
 				field, t := tileOf(r)

@@ -108,9 +108,9 @@ func TestEncodeDecodeIsTheModelsReconstruction(t *testing.T) {
 	data.Eq1.Forward(x, x)
 	team := kernels.NewTeam(1)
 	defer team.Close()
-	ctx := model.NewCtx(team)
-	z := slices.Clone(ae.E.Forward(ctx, x, n, false))
-	recon := slices.Clone(ae.G.Forward(ctx, z, n, false))
+	ws := model.NewWorkspace(team)
+	z := slices.Clone(ae.E.Forward(ws, x, n, false))
+	recon := slices.Clone(ae.G.Forward(ws, z, n, false))
 
 	_, got := encodeFile(t, ckpt, mustWriteFields(t, f), Options{Space: Density})
 	sameBits(t, "E(x) of fields in density", got.Data, z)

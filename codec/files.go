@@ -87,7 +87,7 @@ func Load(path string, threads int) (*Model, error) {
 		}
 	}
 	m.team = kernels.NewTeam(threads)
-	m.ctx = model.NewCtx(m.team)
+	m.ws = model.NewWorkspace(m.team)
 	return m, nil
 }
 

@@ -10,7 +10,7 @@ import (
 // trainAE runs the AE stage: a fresh encoder E, trained data-parallel in
 // front of the best generator of the GAN stage, with that stage's D truncated
 // as the loss (Eq. 7); early stopping on the loss over fixed validation crops
-// from the test fields, which the ranks share out. It ends with the best E,
+// (from the validation split), which the ranks share out. It ends with the best E,
 // with G and D, in checkpoints/ae-final.ckpt, and writes reconstructions,
 // latent codes and a figure.
 func (r *runner) trainAE(ctx context.Context) error {
@@ -34,7 +34,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 		return err
 	}
 	ae.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
-	step := func(x []float32, n int) (float64, bool, error) { return ae.Step(r.ctx, x, n) }
+	step := func(x []float32, n int) (float64, bool, error) { return ae.Step(r.ws, x, n) }
 	var device mirror
 	if r.gpu != nil {
 		defer r.gpu.Release(r.gpu.Mark())
@@ -76,7 +76,8 @@ func (r *runner) trainAE(ctx context.Context) error {
 				return err
 			}
 			v := sum[0] / float64(cfg.ValidationCrops)
-			if v < p.Best {
+			better := v < p.Best
+			if better {
 				p.Best, p.BestStep, p.Stale = v, p.Step, 0
 				best = model.Capture(ae.E, nil)
 				best.Name = "E-best"
@@ -84,6 +85,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 				p.Stale++
 			}
 			r.log.Info().Int("step", p.Step).Float64("validation_loss", v).Float64("best", p.Best).Int("stale", p.Stale).Msg("ae validation")
+			r.metrics.write(Metric{Stage: stageAE, Step: p.Step, Kind: MetricValidation, Loss: &v, Best: better})
 			r.status.recordValidation(v)
 			return nil
 		},
@@ -111,7 +113,9 @@ func (r *runner) trainAE(ctx context.Context) error {
 	if err := broadcastNets(r.comm, []trained{{net: ae.E}}); err != nil {
 		return err
 	}
-	r.log.Info().Str("weights_sha256", weightsSHA256(ae.E.Params)).Int("best_step", p.BestStep).Msg("stage weights")
+	weights := weightsSHA256(ae.E.Params)
+	r.log.Info().Str("weights_sha256", weights).Int("best_step", p.BestStep).Msg("stage weights")
+	r.metrics.write(Metric{Stage: stageAE, Step: p.Step, Kind: MetricWeights, Weights: weights})
 	if r.comm.Rank() != 0 {
 		return nil
 	}
@@ -119,7 +123,7 @@ func (r *runner) trainAE(ctx context.Context) error {
 	if err := r.checkpointer(stageAE).write(final, "final"); err != nil {
 		return err
 	}
-	r.state.Weights[stageAE] = weightsSHA256(ae.E.Params)
+	r.state.Weights[stageAE] = weights
 	return r.writeAEOutputs(ae, cfg.ValidationCrops)
 }
 
@@ -162,7 +166,7 @@ func (r *runner) lossSum(ae *model.AE, crops []float32, n int) float64 {
 	var sum float64
 	for done := 0; done < n; done += chunk {
 		b := min(chunk, n-done)
-		sum += ae.Loss(r.ctx, crops[done*size:(done+b)*size], b) * float64(b)
+		sum += ae.Loss(r.ws, crops[done*size:(done+b)*size], b) * float64(b)
 	}
 	return sum
 }
@@ -175,9 +179,9 @@ func (r *runner) writeAEOutputs(ae *model.AE, n int) error {
 	size := arch.ImageShape().Size()
 	val, _ := r.aeTestCrops(n)
 	latent := make([]float32, n*arch.Latent)
-	ae.E.Infer(r.ctx, n, func(lo, hi int) []float32 { return val[lo*size : hi*size] },
+	ae.E.Infer(r.ws, n, func(lo, hi int) []float32 { return val[lo*size : hi*size] },
 		func(lo, _ int, z []float32) { copy(latent[lo*arch.Latent:], z) })
-	recon := generateFrom(r.ctx, ae.G, latent, n)
+	recon := generateFrom(r.ws, ae.G, latent, n)
 	for name, v := range map[string][]float32{"reconstructed.npy": recon, "test.npy": val} {
 		if err := writeSamples(r.dir.path("samples", name), arch.Dim, arch.Size, v); err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -21,17 +20,9 @@ import (
 )
 
 // progress is the state of a stage beyond its networks, saved in every
-// checkpoint (as JSON in its metadata) and broadcast on resume.
-type progress struct {
-	Step      int     `json:"step"`      // steps done
-	Rollbacks int     `json:"rollbacks"` // rollbacks after non-finite gradients so far
-	Best      float64 `json:"best"`      // best evaluation so far (GAN score, AE validation loss; lower is better), MaxFloat64 before the first
-	BestStep  int     `json:"best_step"`
-	Stale     int     `json:"stale"` // evaluations since the best
-	WorldSize int     `json:"world_size"`
-	Updates   int     `json:"updates"`          // updates applied (steps not skipped)
-	Skipped   int     `json:"skipped_in_a_row"` // skipped steps since the last applied update
-}
+// checkpoint's header and broadcast on resume. Its best evaluation is the
+// GAN's score or the AE's validation loss.
+type progress = model.Progress
 
 // trained is a network trained in a stage, with its optimizer.
 type trained struct {
@@ -122,10 +113,8 @@ func readCheckpoint(path string) (*model.Checkpoint, error) {
 // newCheckpoint captures the stage: the trained networks with their moments,
 // then the extra networks (saved without).
 func newCheckpoint(r *runner, stage string, p progress, nets []trained, extra ...model.NetState) *model.Checkpoint {
-	pj, _ := json.Marshal(p) // a progress always marshals
-	ck := &model.Checkpoint{Arch: r.cfg.Model, Stage: stage, Step: int64(p.Step),
-		Meta: map[string]string{"progress": string(pj), "transform": r.cfg.Data.Transform.String(),
-			"config_sha256": r.configHash, "world_size": fmt.Sprint(r.comm.Size())}}
+	ck := &model.Checkpoint{Arch: r.cfg.Model, Stage: stage, Step: int64(p.Step), Progress: &p,
+		Meta: map[string]string{"transform": r.cfg.Data.Transform.String(), "config_sha256": r.configHash}}
 	for _, t := range nets {
 		ck.Nets = append(ck.Nets, model.Capture(t.net, t.opt))
 	}
@@ -139,9 +128,10 @@ func restore(ck *model.Checkpoint, arch model.Arch, nets []trained) (progress, e
 	if !ck.Arch.Equal(arch) {
 		return p, configErrorf("checkpoint of stage %s, step %d was made for architecture %+v, the configuration asks for %+v", ck.Stage, ck.Step, ck.Arch, arch)
 	}
-	if err := json.Unmarshal([]byte(ck.Meta["progress"]), &p); err != nil {
-		return p, fmt.Errorf("checkpoint of stage %s, step %d: progress: %v", ck.Stage, ck.Step, err)
+	if ck.Progress == nil {
+		return p, fmt.Errorf("checkpoint of stage %s, step %d has no progress header (one stripped for shipping?): it cannot be resumed", ck.Stage, ck.Step)
 	}
+	p = *ck.Progress
 	for _, t := range nets {
 		ns, err := ck.Net(t.net.Name)
 		if err != nil {
@@ -169,44 +159,13 @@ func broadcastNets(comm parallel.Comm, nets []trained) error {
 		}
 		if t.opt != nil {
 			step := []float64{float64(t.opt.Step)}
-			if err := broadcast64(comm, step); err != nil {
+			if err := parallel.Broadcast64(comm, step, 0); err != nil {
 				return err
 			}
 			t.opt.Step = int(step[0])
 		}
 	}
 	return nil
-}
-
-// broadcast64 copies rank 0's values to every rank (through a sum in which
-// the other ranks contribute zeros).
-func broadcast64(comm parallel.Comm, v []float64) error {
-	if comm.Rank() != 0 {
-		clear(v)
-	}
-	return comm.AllReduceSum64(v)
-}
-
-// broadcastJSON copies rank 0's v to every rank.
-func broadcastJSON(comm parallel.Comm, v any) error {
-	var b []byte
-	if comm.Rank() == 0 {
-		var err error
-		if b, err = json.Marshal(v); err != nil {
-			return err
-		}
-	}
-	n := []float64{float64(len(b))}
-	if err := broadcast64(comm, n); err != nil {
-		return err
-	}
-	if comm.Rank() != 0 {
-		b = make([]byte, int(n[0]))
-	}
-	if err := comm.BroadcastBytes(b, 0); err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
 }
 
 // stageNets names the networks a stage trains: the ones its weights_sha256
@@ -261,12 +220,13 @@ func NewestCheckpoint(dir string) (CheckpointInfo, error) {
 		}
 		params = append(params, ns.Params)
 	}
-	var p progress
-	json.Unmarshal([]byte(ck.Meta["progress"]), &p)
-	info := CheckpointInfo{File: newest, Stage: ck.Stage, Step: ck.Step, WorldSize: p.WorldSize,
+	info := CheckpointInfo{File: newest, Stage: ck.Stage, Step: ck.Step,
 		WeightsSHA256: weightsSHA256(params...), ConfigSHA256: ck.Meta["config_sha256"]}
-	if p.Best != math.MaxFloat64 {
-		info.Best = p.Best
+	if p := ck.Progress; p != nil { // nil in a checkpoint stripped for shipping
+		info.WorldSize = p.WorldSize
+		if p.Best != math.MaxFloat64 {
+			info.Best = p.Best
+		}
 	}
 	return info, nil
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,7 +27,7 @@ import (
 type Config struct {
 	Seed       uint64 `toml:"seed"`        // seeds every random stream of the run
 	Threads    int    `toml:"threads"`     // worker threads per rank; 0 = all cores
-	Device     string `toml:"device"`      // "cpu", or "cuda": train on one GPU per rank
+	Device     Device `toml:"device"`      // "cpu", or "cuda": train on one GPU per rank
 	RunDir     string `toml:"run_dir"`     // where the run keeps everything
 	StatusAddr string `toml:"status_addr"` // rank 0's HTTP status endpoint; "" = off
 	// StatusPublic allows a status_addr other machines can reach: the
@@ -79,7 +80,7 @@ type TrainConfig struct {
 // their mean before the transform: the networks see ρ/ρ̄, the unit Eq. 1's
 // bounds are meant for.
 type DataConfig struct {
-	Source           string         `toml:"source"`
+	Source           Source         `toml:"source"`
 	Grid             int            `toml:"grid"`              // side of each field in pixels (simulation, lognormal)
 	TrainFields      int            `toml:"train_fields"`      // fields training crops are drawn from
 	ValidationFields int            `toml:"validation_fields"` // fields for choosing checkpoints (GAN best, AE early stop)
@@ -144,9 +145,9 @@ type OutConfig struct {
 // DefaultConfig is a small 2D run that finishes in minutes on a laptop.
 func DefaultConfig() Config {
 	return Config{
-		Seed: 1, Device: "cpu", RunDir: "runs/default", StatusAddr: "127.0.0.1:0",
+		Seed: 1, Device: DeviceCPU, RunDir: "runs/default", StatusAddr: "127.0.0.1:0",
 		Train: TrainConfig{ChecksumEvery: 100, MaxSkippedSteps: 10, MaxRollbacks: 3},
-		Data: DataConfig{Source: "simulation", Grid: 256, TrainFields: 8, ValidationFields: 2, TestFields: 2, Transform: data.Eq1,
+		Data: DataConfig{Source: SourceSimulation, Grid: 256, TrainFields: 8, ValidationFields: 2, TestFields: 2, Transform: data.Eq1,
 			Assign: "dtfe", Particles: 256, Mesh: 512, Box: 100, ZStart: 49, ZEnd: 0, SimSteps: 40, Cosmology: sim.Planck18(),
 			Slope: -2, Sigma: 1.5, TestFraction: 0.2, ValidationFraction: 0.1},
 		Model: model.Arch{Dim: 2, Size: 64, Latent: 100, Kernel: 5,
@@ -224,10 +225,10 @@ func (c *Config) Validate() error {
 	if c.Threads < 0 || c.Threads > maxThreads {
 		bad("threads = %d, want 0 (all cores) to %d", c.Threads, maxThreads)
 	}
-	if c.Device != "cpu" && c.Device != "cuda" {
-		bad(`device = %q, want "cpu" or "cuda"`, c.Device)
+	if !slices.Contains(devices, c.Device) { // a Config made in code; a file's is checked as it is decoded
+		bad("device = %q, want %s", c.Device, quoted(devices))
 	}
-	if c.Device == "cuda" && c.Model.MinibatchStd {
+	if c.Device == DeviceCUDA && c.Model.MinibatchStd {
 		bad(`model.minibatch_std = true has no GPU implementation yet: train it with device = "cpu"`)
 	}
 	if c.Device == "cuda" && c.Model.Upsample == "resize" {
@@ -326,7 +327,7 @@ func (c Config) hash() string {
 func (d DataConfig) validate(arch model.Arch) []error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if d.Source == "field" {
+	if d.Source == SourceField {
 		if d.Path == "" {
 			bad("data.path is empty: source \"field\" needs a prepared .npy (cosmogan prepare)")
 		}
@@ -341,7 +342,7 @@ func (d DataConfig) validate(arch model.Arch) []error {
 			bad("%s = %d, want ≥ 1", key, v)
 		}
 	}
-	if d.Source == "files" {
+	if d.Source == SourceFiles {
 		if d.Path == "" {
 			bad("data.path is empty: source \"files\" needs a directory or glob of .npy density fields")
 		} else if _, err := filepath.Match(d.Path, ""); err != nil {
@@ -356,7 +357,7 @@ func (d DataConfig) validate(arch model.Arch) []error {
 		bad("model.size = %d is larger than data.grid = %d: crops must fit in a field", arch.Size, d.Grid)
 	}
 	switch d.Source {
-	case "simulation":
+	case SourceSimulation:
 		scheme, err := data.ParseScheme(d.Assign)
 		if err != nil {
 			bad("data.assign = %q: want \"dtfe\" (2D), \"ngp\" or \"cic\"", d.Assign)
@@ -366,12 +367,12 @@ func (d DataConfig) validate(arch model.Arch) []error {
 		if err := d.simConfig(arch.Dim).Check(); err != nil {
 			bad("data: %v", err)
 		}
-	case "lognormal":
+	case SourceLognormal:
 		if d.Sigma <= 0 {
 			bad("data.sigma = %g, want > 0", d.Sigma)
 		}
 	default:
-		bad("data.source = %q, want \"simulation\", \"lognormal\", \"files\" or \"field\"", d.Source)
+		bad("data.source = %q, want %s", d.Source, quoted(sources))
 	}
 	return errs
 }

@@ -34,6 +34,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"zero batch", "[gan]\nbatch = 0\n", []string{"gan.batch = 0"}},
 		{"size does not divide", "[model]\nsize = 100\n", []string{"model.size = 100", "2^5"}},
 		{"bad transform", "[data]\ntransform = \"log\"\n", []string{"log"}},
+		{"bad device", "device = \"gpu\"\n", []string{`device = "gpu"`, `"cpu" or "cuda"`}},
+		{"bad source", "[data]\nsource = \"sims\"\n", []string{`data.source = "sims"`, `"simulation", "lognormal", "files" or "field"`}},
 		{"syntax error", "[gan\n", []string{"bad.toml"}},
 		{"resize upsampling on the GPU", "device = \"cuda\"\n[model]\nupsample = \"resize\"\n", []string{"model.upsample", "GPU"}},
 		{"unknown upsampling", "[model]\nupsample = \"bilinear\"\n", []string{"model.upsample = \"bilinear\""}},

@@ -70,7 +70,7 @@ func (r *runner) makeData(ctx context.Context) error {
 	dc, dim := r.cfg.Data, r.cfg.Model.Dim
 	meta := map[string]any{"source": dc.Source, "transform": dc.Transform.String(), "seed": r.cfg.Seed}
 	metaPath := r.dir.path("data", "meta.json")
-	if dc.Source == "field" {
+	if dc.Source == SourceField {
 		meta["density"] = "as in data.path (cosmogan prepare assigns particles per pixel)"
 		in, err := data.HashFile(dc.Path)
 		if err != nil {
@@ -87,12 +87,12 @@ func (r *runner) makeData(ctx context.Context) error {
 	}
 	side, makeField := dc.Grid, r.makeField
 	switch dc.Source {
-	case "simulation":
+	case SourceSimulation:
 		meta["simulation"], meta["assign"] = dc.simConfig(dim), dc.Assign
 		meta["realization_seeds"] = "sim.RealizationSeed(seed, k), k = 0, 1, … over train, validation, test"
-	case "lognormal":
+	case SourceLognormal:
 		meta["slope"], meta["sigma"] = dc.Slope, dc.Sigma
-	case "files":
+	case SourceFiles:
 		inputs, n, err := r.assignFiles()
 		if err != nil {
 			return err
@@ -155,7 +155,7 @@ func (r *runner) makeField(ctx context.Context, k int) ([]float32, error) {
 	dc, dim := r.cfg.Data, r.cfg.Model.Dim
 	seed := sim.RealizationSeed(r.cfg.Seed, k)
 	var rho []float32
-	if dc.Source == "lognormal" {
+	if dc.Source == SourceLognormal {
 		rho = sim.LognormalDensity(dim, dc.Grid, dc.Slope, dc.Sigma, 1, seed)
 	} else {
 		s, err := sim.New(dc.simConfig(dim), seed, r.team.Threads())
@@ -318,7 +318,7 @@ func (r *runner) loadData() error {
 		return nil
 	}
 	dc := r.cfg.Data
-	if dc.Source == "field" {
+	if dc.Source == SourceField {
 		f, err := r.readField(dc.Path)
 		if err != nil {
 			return err

@@ -39,7 +39,7 @@ func TestFieldsAreInUnitsOfTheMean(t *testing.T) {
 	for _, source := range []string{"simulation", "lognormal"} {
 		t.Run(source, func(t *testing.T) {
 			cfg := tinyConfig(t)
-			cfg.Data.Source = source
+			cfg.Data.Source = Source(source)
 			cfg.Data.Particles, cfg.Data.Mesh = 2*cfg.Data.Grid, 4*cfg.Data.Grid
 			dir := t.TempDir()
 			if err := dataRunner(t, cfg, dir).makeData(context.Background()); err != nil {

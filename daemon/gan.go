@@ -32,7 +32,7 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	size := arch.ImageShape().Size()
 	draws := newStreamFor(r.cfg.Seed, "gan/step")
 	nets := []trained{{gan.G, gan.OptG}, {gan.D, gan.OptD}}
-	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(r.ctx, b) }
+	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(r.ws, b) }
 	var device mirror
 	if r.gpu != nil {
 		defer r.gpu.Release(r.gpu.Mark())
@@ -75,14 +75,16 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.log.Info().Str("weights_sha256", weightsSHA256(gan.G.Params, gan.D.Params)).Msg("stage weights")
+	weights := weightsSHA256(gan.G.Params, gan.D.Params)
+	r.log.Info().Str("weights_sha256", weights).Msg("stage weights")
+	r.metrics.write(Metric{Stage: stageGAN, Step: p.Step, Kind: MetricWeights, Weights: weights})
 	if r.comm.Rank() != 0 {
 		return nil
 	}
 	if err := r.checkpointer(stageGAN).write(newCheckpoint(r, stageGAN, p, nets), "final"); err != nil {
 		return err
 	}
-	r.state.Weights[stageGAN] = weightsSHA256(gan.G.Params, gan.D.Params)
+	r.state.Weights[stageGAN] = weights
 	return r.writeGANOutputs(gan)
 }
 
@@ -123,7 +125,7 @@ func evalSet(values []float32, arch model.Arch, n int, tr data.Transform) (eval.
 func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p *progress, nets []trained) error {
 	arch := r.cfg.Model
 	n := len(z) / arch.Latent
-	fake := generateFrom(r.ctx, gan.G, z, n)
+	fake := generateFrom(r.ws, gan.G, z, n)
 	set, err := evalSet(fake, arch, n, r.cfg.Data.Transform)
 	if err != nil {
 		return err
@@ -139,6 +141,7 @@ func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p
 		Float64("log_field_spectrum", d.LogFieldSpectrum).Float64("log_field_max_half", d.LogFieldHalf).
 		Float64("peak_number_ratio", d.PeakNumber).Float64("collapse_ratio", d.Collapse).
 		Bool("best", better).Msg("gan evaluation")
+	r.metrics.write(Metric{Stage: stageGAN, Step: p.Step, Kind: MetricEvaluation, Distances: &d, Best: better})
 	r.status.recordDistances(d)
 	if !better {
 		p.Stale++
@@ -149,10 +152,10 @@ func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p
 }
 
 // generateFrom runs G in inference mode on the latent vectors z.
-func generateFrom(ctx *model.Ctx, g *model.Net, z []float32, n int) []float32 {
+func generateFrom(ws *model.Workspace, g *model.Net, z []float32, n int) []float32 {
 	latent := g.In.Size()
 	out := make([]float32, 0, n*g.Out.Size())
-	g.Infer(ctx, n, func(lo, hi int) []float32 { return z[lo*latent : hi*latent] },
+	g.Infer(ws, n, func(lo, hi int) []float32 { return z[lo*latent : hi*latent] },
 		func(_, _ int, y []float32) { out = append(out, y...) })
 	return out
 }
@@ -165,7 +168,7 @@ func (r *runner) writeGANOutputs(gan *model.GAN) error {
 		z := make([]float32, m*arch.Latent)
 		model.SampleLatent(z, rng)
 		path := r.dir.path("samples", "generated.npy")
-		if err := writeSamples(path, arch.Dim, arch.Size, generateFrom(r.ctx, gan.G, z, m)); err != nil {
+		if err := writeSamples(path, arch.Dim, arch.Size, generateFrom(r.ws, gan.G, z, m)); err != nil {
 			return err
 		}
 		if err := writeJSON(r.dir.path("samples", "meta.json"), map[string]any{
@@ -181,5 +184,5 @@ func (r *runner) writeGANOutputs(gan *model.GAN) error {
 	r.test.draw(real, arch.Size, n, rng)
 	z := make([]float32, n*arch.Latent)
 	model.SampleLatent(z, rng)
-	return r.writeFigure("real_vs_generated.png", "test crops (top) and generated (bottom)", real, generateFrom(r.ctx, gan.G, z, n), n)
+	return r.writeFigure("real_vs_generated.png", "test crops (top) and generated (bottom)", real, generateFrom(r.ws, gan.G, z, n), n)
 }

@@ -36,5 +36,5 @@ func Generate(checkpoint string, n int, seed uint64, threads int, out string) (t
 	defer team.Close()
 	z := make([]float32, n*ck.Arch.Latent)
 	model.SampleLatent(z, newStreamFor(seed, "generate").fixed())
-	return ck.Meta["transform"], writeSamples(out, ck.Arch.Dim, ck.Arch.Size, generateFrom(model.NewCtx(team), g, z, n))
+	return ck.Meta["transform"], writeSamples(out, ck.Arch.Dim, ck.Arch.Size, generateFrom(model.NewWorkspace(team), g, z, n))
 }

@@ -160,11 +160,11 @@ func (c Config) memoryNeed(ranks int) int64 {
 		return v
 	}
 	var need int64
-	if c.Data.Source != "field" {
+	if c.Data.Source != SourceField {
 		fields := int64(c.Data.TrainFields + c.Data.ValidationFields + c.Data.TestFields)
 		need += fields * vol(c.Data.Grid) * f32
 	}
-	if c.Data.Source == "simulation" {
+	if c.Data.Source == SourceSimulation {
 		// float64 positions, momenta and accelerations; the complex mesh
 		// and its gradient.
 		need += 3*vol(c.Data.Particles)*int64(a.Dim)*8 + 3*vol(c.Data.Mesh)*16

@@ -14,7 +14,7 @@ import (
 // runDirEntries are the names a run directory holds (see the layout in
 // rundir.go); anything else means the directory belongs to something else.
 var runDirEntries = map[string]bool{"config.toml": true, "state.json": true, "status.addr": true, lockName: true,
-	"data": true, "checkpoints": true, "samples": true, "figures": true, "logs": true, "report": true}
+	"data": true, "checkpoints": true, "samples": true, "figures": true, "logs": true, "metrics": true, "report": true}
 
 const (
 	lockName = "lock"

@@ -220,14 +220,17 @@ func (r *runner) afterUpdate(st *stageRun, p *progress) error {
 	return r.compareChecksums(st.nets, p.Step)
 }
 
-// logStep logs the values of a step averaged over ranks, and shows them on
-// the status endpoint.
+// logStep logs the values of a step averaged over ranks, records them, and
+// shows them on the status endpoint.
 func (r *runner) logStep(st *stageRun, step int, agg []float64, rate float64) {
 	ev := r.log.Info().Int("step", step).Int("of", st.steps)
+	values := make(map[string]float64, len(st.values))
 	for i, name := range st.values {
 		ev = ev.Float64(name, agg[i])
+		values[name] = agg[i]
 	}
 	ev.Float64("samples_per_s", rate).Msg(st.name)
+	r.metrics.write(Metric{Stage: st.name, Step: step, Kind: MetricTrain, Values: values, SamplesPerS: rate})
 	r.status.record(st.name, step, st.steps, st.batch, rate, st.values, agg[:len(st.values)])
 }
 
@@ -252,7 +255,7 @@ func (r *runner) resume(st *stageRun, cp checkpointer, p *progress, needed bool)
 	if err := r.agree(err); err != nil {
 		return err
 	}
-	if err := broadcastJSON(r.comm, p); err != nil {
+	if err := parallel.BroadcastJSON(r.comm, p, 0); err != nil {
 		return err
 	}
 	return broadcastNets(r.comm, st.nets)
@@ -321,9 +324,8 @@ func (r *runner) shareState(st *stageRun) error {
 
 // compareChecksums stops the job if the ranks' parameters have drifted apart.
 func (r *runner) compareChecksums(nets []trained, step int) error {
-	sums := make([]float64, r.comm.Size())
-	sums[r.comm.Rank()] = float64(crc(nets))
-	if err := r.comm.AllReduceSum64(sums); err != nil {
+	sums, err := parallel.AllGather64(r.comm, float64(crc(nets)))
+	if err != nil {
 		return err
 	}
 	for i, s := range sums {
@@ -340,24 +342,4 @@ func (r *runner) agree(err error) error { return agreeOn(r.comm, err) }
 
 // agreeOn is agree for comm, before there is a runner. A rank stopped by a
 // signal (ErrStopped) makes the others stopped too, not failed.
-func agreeOn(comm parallel.Comm, err error) error {
-	flags := []float64{0, 0} // ranks failed, ranks stopped
-	switch {
-	case errors.Is(err, ErrStopped):
-		flags[1] = 1
-	case err != nil:
-		flags[0] = 1
-	}
-	if cerr := comm.AllReduceSum64(flags); cerr != nil {
-		return cerr
-	}
-	switch {
-	case err != nil:
-		return err
-	case flags[0] > 0:
-		return fmt.Errorf("another rank failed (see its log)")
-	case flags[1] > 0:
-		return fmt.Errorf("another rank was stopped: %w", ErrStopped)
-	}
-	return nil
-}
+func agreeOn(comm parallel.Comm, err error) error { return parallel.Agree(comm, err, ErrStopped) }

@@ -30,7 +30,7 @@ func loopRunner(t *testing.T) (*runner, []trained) {
 		t.Fatal(err)
 	}
 	net.Init(rand.New(rand.NewPCG(1, 1)))
-	r := &runner{cfg: cfg, dir: dir, log: NewLogger(0), team: team, ctx: model.NewCtx(team), comm: parallel.Single(),
+	r := &runner{cfg: cfg, dir: dir, log: NewLogger(0), team: team, ws: model.NewWorkspace(team), comm: parallel.Single(),
 		state: runState{Weights: map[string]string{}}}
 	return r, []trained{{net, model.NewAdam(model.DefaultAdam(), len(net.Params))}}
 }

@@ -40,7 +40,7 @@ func TestDataParallelMatchesOneRank(t *testing.T) {
 				t.Skip("the emulated GPU takes half a minute")
 			}
 			cfg := tinyConfig(t)
-			cfg.Device = device
+			cfg.Device = Device(device)
 			tol := 1e-5
 			if device == "cuda" && !cudatest.Exact {
 				tol = 1e-4 // a GPU's atomic adds round differently in every run
@@ -83,11 +83,11 @@ func dataParallelMatchesOneRank(t *testing.T, cfg Config, tol float64) {
 			}
 		}
 	}
-	// Both ranks log the same weights_sha256 for each stage.
+	// Both ranks record the same weights_sha256 for each stage.
 	for _, stage := range []string{stageGAN, stageAE} {
 		var sums []string
 		for rank := 0; rank < 2; rank++ {
-			sums = append(sums, loggedWeights(t, filepath.Join(two, "logs", []string{"rank-0.jsonl", "rank-1.jsonl"}[rank]), stage))
+			sums = append(sums, stageWeights(t, two, rank, stage))
 		}
 		if sums[0] == "" || sums[0] != sums[1] {
 			t.Errorf("%s: weights_sha256 of rank 0 %q and rank 1 %q differ", stage, sums[0], sums[1])
@@ -143,8 +143,7 @@ func TestSignalOnOneRankStopsEveryRank(t *testing.T) {
 			t.Fatalf("rank %d: %v", i, err)
 		}
 	}
-	a := loggedWeights(t, filepath.Join(whole, "logs", "rank-0.jsonl"), stageAE)
-	b := loggedWeights(t, filepath.Join(split, "logs", "rank-0.jsonl"), stageAE)
+	a, b := stageWeights(t, whole, 0, stageAE), stageWeights(t, split, 0, stageAE)
 	if a == "" || a != b {
 		t.Errorf("AE weights after the interrupted 2-rank job %q, uninterrupted %q", b, a)
 	}

@@ -1,10 +1,8 @@
 package daemon
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"os"
@@ -49,7 +47,7 @@ func (r *runner) writeReport(ctx context.Context) error {
 	}
 	z := make([]float32, n*arch.Latent)
 	model.SampleLatent(z, newStreamFor(r.cfg.Seed, "report").fixed())
-	ganScore, err := r.compare("gan", "Best generator against held-out test crops", crops, fields, generateFrom(r.ctx, g, z, n), n, false,
+	ganScore, err := r.compare("gan", "Best generator against held-out test crops", crops, fields, generateFrom(r.ws, g, z, n), n, false,
 		"test crops", "generated", &trainSet)
 	if err != nil {
 		return err
@@ -137,58 +135,34 @@ func (r *runner) compare(name, title string, real []float32, fields []int, fake 
 	return rep.Distances.Score, nil
 }
 
-// writeCurves draws report/losses.png from rank 0's log: the GAN losses, the
-// GAN evaluation score, the AE training and validation losses. Steps logged
-// twice (a resumed run repeats the steps after its last checkpoint) keep
-// their last value.
+// writeCurves draws report/losses.png from rank 0's metric records: the
+// GAN losses, the GAN evaluation score, the AE training and validation
+// losses. Steps recorded twice (a resumed run repeats the steps after its
+// last checkpoint) keep their last value.
 func (r *runner) writeCurves() error {
-	f, err := os.Open(r.dir.path("logs", "rank-0.jsonl"))
+	ms, err := ReadMetrics(string(r.dir), 0)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
 	series := map[string]map[int]float64{}
-	add := func(name string, step int, v *float64) {
-		if v == nil {
-			return
-		}
+	add := func(name string, step int, v float64) {
 		if series[name] == nil {
 			series[name] = map[int]float64{}
 		}
-		series[name][step] = *v
+		series[name][step] = v
 	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var msg string
-		var step int
-		var raw map[string]json.RawMessage
-		if json.Unmarshal(sc.Bytes(), &raw) != nil {
-			continue
+	for _, m := range ms {
+		switch {
+		case m.Kind == MetricTrain && m.Stage == stageGAN:
+			add("D loss", m.Step, m.Values["loss_d"])
+			add("G loss", m.Step, m.Values["loss_g"])
+		case m.Kind == MetricEvaluation && m.Distances != nil:
+			add("score", m.Step, m.Distances.Score)
+		case m.Kind == MetricTrain && m.Stage == stageAE:
+			add("AE training loss", m.Step, m.Values["loss"])
+		case m.Kind == MetricValidation && m.Loss != nil:
+			add("AE validation loss", m.Step, *m.Loss)
 		}
-		get := func(k string) *float64 {
-			var v float64
-			if json.Unmarshal(raw[k], &v) != nil {
-				return nil
-			}
-			return &v
-		}
-		json.Unmarshal(raw["message"], &msg)
-		json.Unmarshal(raw["step"], &step)
-		switch msg {
-		case stageGAN:
-			add("D loss", step, get("loss_d"))
-			add("G loss", step, get("loss_g"))
-		case "gan evaluation":
-			add("score", step, get("score"))
-		case stageAE:
-			add("AE training loss", step, get("loss"))
-		case "ae validation":
-			add("AE validation loss", step, get("validation_loss"))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return err
 	}
 	pick := func(names ...string) []eval.Series {
 		var out []eval.Series

@@ -55,18 +55,17 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	if err := agreeOn(comm, err); err != nil {
 		return err
 	}
-	logFile, err := os.OpenFile(rd.path("logs", fmt.Sprintf("rank-%d.jsonl", comm.Rank())), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	log, metrics, closeLogs, err := openLogs(rd, comm.Rank())
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
-	log := NewLogger(comm.Rank(), logFile)
+	defer closeLogs()
 	for _, path := range stale {
 		log.Info().Str("file", path).Msg("removed a temporary file an interrupted run left behind")
 	}
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
-	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ctx: model.NewCtx(team), gpu: gpu, comm: comm,
+	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ws: model.NewWorkspace(team), gpu: gpu, comm: comm, metrics: metrics,
 		configHash: cfg.hash()}
 	if gpu != nil {
 		log.Info().Str("gpu", gpu.Name()).Msg("training steps run on the GPU")
@@ -90,13 +89,38 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	if err := r.agree(err); err != nil {
 		return err
 	}
-	if err := broadcastJSON(comm, &r.state); err != nil {
+	if err := parallel.BroadcastJSON(comm, &r.state, 0); err != nil {
 		return err
 	}
 	if r.state.Weights == nil {
 		r.state.Weights = map[string]string{}
 	}
 	log.Info().Str("run_dir", dir).Str("stage", r.state.Stage).Int("ranks", comm.Size()).Int("threads", team.Threads()).Msg("run starting")
+	if err := r.stages(ctx, log); err != nil {
+		return err
+	}
+	log.Info().Str("run_dir", dir).Msg("run complete")
+	return nil
+}
+
+// openLogs opens the rank's log and metric records in the run directory,
+// for appending; closeLogs closes both.
+func openLogs(rd runDir, rank int) (log zerolog.Logger, metrics *metricsWriter, closeLogs func(), err error) {
+	logFile, err := os.OpenFile(rd.path("logs", fmt.Sprintf("rank-%d.jsonl", rank)), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return log, nil, nil, err
+	}
+	log = NewLogger(rank, logFile)
+	if metrics, err = openMetrics(rd, rank, &log); err != nil {
+		logFile.Close()
+		return log, nil, nil, err
+	}
+	return log, metrics, func() { metrics.close(); logFile.Close() }, nil
+}
+
+// stages runs the stages from the one state.json names to the end, saving
+// the state after each (rank 0).
+func (r *runner) stages(ctx context.Context, log zerolog.Logger) error {
 	for r.state.Stage != stageDone {
 		start := time.Now()
 		r.status.setStage(r.state.Stage)
@@ -107,15 +131,14 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 		}
 		r.log.Info().Float64("seconds", time.Since(start).Seconds()).Msg("stage done")
 		r.state.Stage, r.state.Step, r.state.Best = next, 0, nil
-		if comm.Rank() == 0 {
-			err = rd.writeState(r.state)
+		if r.comm.Rank() == 0 {
+			err = r.dir.writeState(r.state)
 		}
 		if err := r.agree(err); err != nil {
 			return err
 		}
 	}
 	r.status.setStage(stageDone)
-	log.Info().Str("run_dir", dir).Msg("run complete")
 	return nil
 }
 
@@ -138,8 +161,9 @@ type runner struct {
 	cfg        Config
 	dir        runDir
 	log        zerolog.Logger
+	metrics    *metricsWriter // this rank's metric records
 	team       *kernels.Team
-	ctx        *model.Ctx
+	ws         *model.Workspace
 	gpu        *cuda.Device // this rank's GPU, nil on the CPU
 	comm       parallel.Comm
 	configHash string

@@ -305,34 +305,26 @@ func TestRun3D(t *testing.T) {
 	}
 }
 
-// loggedWeights returns the last weights_sha256 a log records for a stage.
-func loggedWeights(t *testing.T, path, stage string) string {
+// stageWeights returns the weights_sha256 rank recorded at the end of a
+// stage in the run directory dir.
+func stageWeights(t *testing.T, dir string, rank int, stage string) string {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	ms, err := ReadMetrics(dir, rank)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var last string
-	for _, line := range strings.Split(string(b), "\n") {
-		var l struct {
-			Stage   string `json:"stage"`
-			Weights string `json:"weights_sha256"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Stage == stage && l.Weights != "" {
-			last = l.Weights
-		}
-	}
-	return last
+	return ms.Weights(stage)
 }
 
-// snapshot maps every file of a run directory, except the logs (which record
-// each attempt), to its SHA-256.
+// snapshot maps every file of a run directory, except the logs and metric
+// records (which record each attempt), to its SHA-256.
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		// The logs grow and the lock names its last holder on every start.
-		if err != nil || d.IsDir() || strings.Contains(path, string(filepath.Separator)+"logs"+string(filepath.Separator)) || d.Name() == lockName {
+		// The logs and metrics grow and the lock names its last holder on every start.
+		sep := string(filepath.Separator)
+		if err != nil || d.IsDir() || strings.Contains(path, sep+"logs"+sep) || strings.Contains(path, sep+"metrics"+sep) || d.Name() == lockName {
 			return err
 		}
 		b, err := os.ReadFile(path)

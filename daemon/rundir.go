@@ -22,7 +22,8 @@ import (
 //	config.toml        the configuration the run was started with (frozen)
 //	state.json         the stage reached, the weights_sha256 of finished stages
 //	lock               locked while a run uses the directory; names its process
-//	logs/rank-N.jsonl  each rank's log, JSON lines
+//	logs/rank-N.jsonl  each rank's log, JSON lines, for people
+//	metrics/rank-N.jsonl each rank's typed records (Metric): curves, weights
 //	status.addr        the address of rank 0's status endpoint
 //	data/              the dataset: train_NNN.npy, test_NNN.npy, meta.json
 //	checkpoints/       gan-STEP.ckpt (the last two), gan-best.ckpt, gan-final.ckpt, ae-…
@@ -112,7 +113,7 @@ func (d runDir) open(cfg Config) (unlock func(), stale []string, err error) {
 // configuration it was made with. Keys that do not change the result
 // (threads, run_dir) may differ.
 func (d runDir) prepare(cfg Config) error {
-	for _, sub := range []string{"data", "checkpoints", "samples", "figures", "logs", "report"} {
+	for _, sub := range []string{"data", "checkpoints", "samples", "figures", "logs", "metrics", "report"} {
 		if err := os.MkdirAll(d.path(sub), 0o755); err != nil {
 			return err
 		}

@@ -36,7 +36,8 @@ type Options struct {
 	Train *Set
 }
 
-// Reference is a reference set (held-out test crops) with its bins,
+// Reference is a reference set (held-out crops: the validation crops that
+// training's evaluations compare against, or test crops) with its bins,
 // estimators and noise floors computed once, to compare many candidate
 // sets against, e.g. the samples of every checkpoint. It keeps a view of
 // the set for Dice and of the training set, so their data must not change

@@ -32,31 +32,31 @@ func (l *Activation) Bind(_, _, _ []float32)                  {}
 func (l *Activation) Init(*rand.Rand)                         {}
 func (l *Activation) FLOPs() int                              { return 0 }
 
-func (l *Activation) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+func (l *Activation) Forward(ws *Workspace, x []float32, batch int, _ bool) []float32 {
 	y := kernels.Grow(&l.y, len(x))
 	switch l.Kind {
 	case ReLU:
-		kernels.ReLU(ctx.Team, x, y)
+		kernels.ReLU(ws.Team, x, y)
 	case LeakyReLU:
-		kernels.LeakyReLU(ctx.Team, leakySlope, x, y)
+		kernels.LeakyReLU(ws.Team, leakySlope, x, y)
 	case Tanh:
-		kernels.Tanh(ctx.Team, x, y)
+		kernels.Tanh(ws.Team, x, y)
 	}
 	return y
 }
 
-func (l *Activation) Backward(ctx *Ctx, dy []float32, _, needDx bool) []float32 {
+func (l *Activation) Backward(ws *Workspace, dy []float32, _, needDx bool) []float32 {
 	if !needDx {
 		return nil
 	}
 	dx := kernels.Grow(&l.dx, len(l.y))
 	switch l.Kind {
 	case ReLU:
-		kernels.ReLUBackward(ctx.Team, l.y, dy, dx)
+		kernels.ReLUBackward(ws.Team, l.y, dy, dx)
 	case LeakyReLU:
-		kernels.LeakyReLUBackward(ctx.Team, leakySlope, l.y, dy, dx)
+		kernels.LeakyReLUBackward(ws.Team, leakySlope, l.y, dy, dx)
 	case Tanh:
-		kernels.TanhBackward(ctx.Team, l.y, dy, dx)
+		kernels.TanhBackward(ws.Team, l.y, dy, dx)
 	}
 	return dx
 }

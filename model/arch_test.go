@@ -18,7 +18,7 @@ import (
 func TestGeneratorDependsOnZWithOneSample(t *testing.T) {
 	team := kernels.NewTeam(1)
 	defer team.Close()
-	ctx := NewCtx(team)
+	ws := NewWorkspace(team)
 	arch := Arch{Dim: 2, Size: 32, Latent: 8, Kernel: 5, GFilters: []int{8, 4, 1}, DFilters: []int{4, 8}} // s0 = 4
 	g, err := NewGenerator(arch)
 	if err != nil {
@@ -29,8 +29,8 @@ func TestGeneratorDependsOnZWithOneSample(t *testing.T) {
 	za, zb := make([]float32, arch.Latent), make([]float32, arch.Latent)
 	SampleLatent(za, rng)
 	SampleLatent(zb, rng)
-	a := append([]float32(nil), g.Forward(ctx, za, 1, true)...)
-	b := g.Forward(ctx, zb, 1, true)
+	a := append([]float32(nil), g.Forward(ws, za, 1, true)...)
+	b := g.Forward(ws, zb, 1, true)
 	var diff float64
 	for i := range a {
 		diff = max(diff, math.Abs(float64(a[i]-b[i])))

@@ -25,14 +25,46 @@ const checkpointMagic = "COSMOGAN-CKPT-v1"
 
 // Checkpoint is what a training stage needs to continue: the architecture,
 // every network's parameters, state and optimizer moments, the step, the
-// states of the random number generators, and free-form metadata.
+// stage's progress, and free-form metadata (who made it: transform,
+// config_sha256). Nothing random is saved: every draw of training derives
+// from the seed and the step.
 type Checkpoint struct {
-	Arch  Arch              `json:"arch"`
-	Stage string            `json:"stage"`
-	Step  int64             `json:"step"`
-	Meta  map[string]string `json:"meta,omitempty"`
-	RNG   map[string][]byte `json:"rng,omitempty"`
-	Nets  []NetState        `json:"nets"`
+	Arch  Arch   `json:"arch"`
+	Stage string `json:"stage"`
+	Step  int64  `json:"step"`
+	// Progress is nil in a checkpoint made to ship a network rather than to
+	// resume (cosmogan ckpt strip).
+	Progress *Progress         `json:"progress,omitempty"`
+	Meta     map[string]string `json:"meta,omitempty"`
+	Nets     []NetState        `json:"nets"`
+}
+
+// Progress is where a training stage stood when its checkpoint was written,
+// beyond its networks: what resuming it needs.
+type Progress struct {
+	Step      int     `json:"step"`      // steps done
+	Rollbacks int     `json:"rollbacks"` // rollbacks after non-finite gradients so far
+	Best      float64 `json:"best"`      // best evaluation so far (lower is better), math.MaxFloat64 before the first
+	BestStep  int     `json:"best_step"`
+	Stale     int     `json:"stale"`            // evaluations since the best
+	WorldSize int     `json:"world_size"`       // ranks of the run that wrote it
+	Updates   int     `json:"updates"`          // updates applied (steps not skipped)
+	Skipped   int     `json:"skipped_in_a_row"` // skipped steps since the last applied update
+}
+
+// legacyHeader reads what checkpoints before the typed Progress kept in Meta:
+// the progress as JSON in a string, and the world size a second time.
+func (c *Checkpoint) legacyHeader() error {
+	if s, ok := c.Meta["progress"]; ok && c.Progress == nil {
+		var p Progress
+		if err := json.Unmarshal([]byte(s), &p); err != nil {
+			return fmt.Errorf("meta.progress: %v", err)
+		}
+		c.Progress = &p
+	}
+	delete(c.Meta, "progress")
+	delete(c.Meta, "world_size")
+	return nil
 }
 
 // NetState is one network in a checkpoint. M and V are empty for a network
@@ -169,6 +201,9 @@ func DecodeCheckpoint(r io.Reader) (*Checkpoint, error) {
 	}
 	var c Checkpoint
 	if err := json.Unmarshal(body[4:4+hl], &c); err != nil {
+		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	}
+	if err := c.legacyHeader(); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
 	}
 	// The header is checksummed but may still be crafted: validate every

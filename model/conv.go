@@ -58,7 +58,7 @@ func chunk(rows, cols, batch int) int {
 	return max(1, min(batch, maxColumnFloats/max(rows*cols, 1)))
 }
 
-func (l *Conv) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+func (l *Conv) Forward(ws *Workspace, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch
 	y := kernels.Grow(&l.y, batch*l.outSize)
 	rows, p := l.s.Rows(), l.s.ColVolume()
@@ -69,23 +69,23 @@ func (l *Conv) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 		step := chunk(l.Out, p, batch)
 		for b0 := 0; b0 < batch; b0 += step {
 			nb := min(step, batch-b0)
-			kernels.Conv(ctx.Team, &l.s, nb, l.Out, l.w, x[b0*l.inSize:], l.b, y[b0*l.outSize:], &ctx.cm)
+			kernels.Conv(ws.Team, &l.s, nb, l.Out, l.w, x[b0*l.inSize:], l.b, y[b0*l.outSize:], &ws.cm)
 		}
 		return y
 	}
 	step := chunk(rows, p, batch)
 	for b0 := 0; b0 < batch; b0 += step {
 		nb := min(step, batch-b0)
-		cols := kernels.Grow(&ctx.cols, rows*nb*p)
-		kernels.Im2col(ctx.Team, &l.s, nb, x[b0*l.inSize:], cols)
-		cm := kernels.Grow(&ctx.cm, l.Out*nb*p)
-		kernels.Sgemm(ctx.Team, false, false, l.Out, nb*p, rows, 1, l.w, rows, cols, nb*p, 0, cm, nb*p)
-		kernels.FromChannelMajor(ctx.Team, nb, l.Out, p, cm, l.b, y[b0*l.outSize:])
+		cols := kernels.Grow(&ws.cols, rows*nb*p)
+		kernels.Im2col(ws.Team, &l.s, nb, x[b0*l.inSize:], cols)
+		cm := kernels.Grow(&ws.cm, l.Out*nb*p)
+		kernels.Sgemm(ws.Team, false, false, l.Out, nb*p, rows, 1, l.w, rows, cols, nb*p, 0, cm, nb*p)
+		kernels.FromChannelMajor(ws.Team, nb, l.Out, p, cm, l.b, y[b0*l.outSize:])
 	}
 	return y
 }
 
-func (l *Conv) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
+func (l *Conv) Backward(ws *Workspace, dy []float32, paramGrads, needDx bool) []float32 {
 	var dx []float32
 	if needDx {
 		dx = kernels.Grow(&l.dx, l.batch*l.inSize)
@@ -94,19 +94,19 @@ func (l *Conv) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float
 	step := chunk(rows, p, l.batch)
 	for b0 := 0; b0 < l.batch; b0 += step {
 		nb := min(step, l.batch-b0)
-		cm := kernels.Grow(&ctx.cm, l.Out*nb*p)
-		kernels.ToChannelMajor(ctx.Team, nb, l.Out, p, dy[b0*l.outSize:], cm)
-		cols := kernels.Grow(&ctx.cols, rows*nb*p)
+		cm := kernels.Grow(&ws.cm, l.Out*nb*p)
+		kernels.ToChannelMajor(ws.Team, nb, l.Out, p, dy[b0*l.outSize:], cm)
+		cols := kernels.Grow(&ws.cols, rows*nb*p)
 		if paramGrads {
-			kernels.Im2col(ctx.Team, &l.s, nb, l.x[b0*l.inSize:], cols)
-			kernels.Sgemm(ctx.Team, false, true, l.Out, rows, nb*p, 1, cm, nb*p, cols, nb*p, 1, l.dw, rows)
+			kernels.Im2col(ws.Team, &l.s, nb, l.x[b0*l.inSize:], cols)
+			kernels.Sgemm(ws.Team, false, true, l.Out, rows, nb*p, 1, cm, nb*p, cols, nb*p, 1, l.dw, rows)
 			if l.Bias {
 				addRowSums(l.db, cm, nb*p)
 			}
 		}
 		if needDx {
-			kernels.Sgemm(ctx.Team, true, false, rows, nb*p, l.Out, 1, l.w, rows, cm, nb*p, 0, cols, nb*p)
-			kernels.Col2im(ctx.Team, &l.s, nb, cols, dx[b0*l.inSize:])
+			kernels.Sgemm(ws.Team, true, false, rows, nb*p, l.Out, 1, l.w, rows, cm, nb*p, 0, cols, nb*p)
+			kernels.Col2im(ws.Team, &l.s, nb, cols, dx[b0*l.inSize:])
 		}
 	}
 	return dx
@@ -167,18 +167,18 @@ func (l *ConvTranspose) Setup(in Shape) (Shape, int, int, error) {
 func (l *ConvTranspose) Bind(params, grads, _ []float32) { l.bind(params, grads, l.in*l.s.Rows()) }
 func (l *ConvTranspose) Init(rng *rand.Rand)             { l.init(rng) }
 
-func (l *ConvTranspose) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+func (l *ConvTranspose) Forward(ws *Workspace, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch
 	y := kernels.Grow(&l.y, batch*l.outSize)
 	rows, p, vol := l.s.Rows(), l.s.ColVolume(), l.s.ImageVolume()
 	step := chunk(rows, p, batch)
 	for b0 := 0; b0 < batch; b0 += step {
 		nb := min(step, batch-b0)
-		cm := kernels.Grow(&ctx.cm, l.in*nb*p)
-		kernels.ToChannelMajor(ctx.Team, nb, l.in, p, x[b0*l.inSize:], cm)
-		cols := kernels.Grow(&ctx.cols, rows*nb*p)
-		kernels.Sgemm(ctx.Team, true, false, rows, nb*p, l.in, 1, l.w, rows, cm, nb*p, 0, cols, nb*p)
-		kernels.Col2im(ctx.Team, &l.s, nb, cols, y[b0*l.outSize:])
+		cm := kernels.Grow(&ws.cm, l.in*nb*p)
+		kernels.ToChannelMajor(ws.Team, nb, l.in, p, x[b0*l.inSize:], cm)
+		cols := kernels.Grow(&ws.cols, rows*nb*p)
+		kernels.Sgemm(ws.Team, true, false, rows, nb*p, l.in, 1, l.w, rows, cm, nb*p, 0, cols, nb*p)
+		kernels.Col2im(ws.Team, &l.s, nb, cols, y[b0*l.outSize:])
 	}
 	if l.Bias {
 		for bc := 0; bc < batch*l.Out; bc++ {
@@ -191,7 +191,7 @@ func (l *ConvTranspose) Forward(ctx *Ctx, x []float32, batch int, _ bool) []floa
 	return y
 }
 
-func (l *ConvTranspose) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
+func (l *ConvTranspose) Backward(ws *Workspace, dy []float32, paramGrads, needDx bool) []float32 {
 	var dx []float32
 	if needDx {
 		dx = kernels.Grow(&l.dx, l.batch*l.inSize)
@@ -200,16 +200,16 @@ func (l *ConvTranspose) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool
 	step := chunk(rows, p, l.batch)
 	for b0 := 0; b0 < l.batch; b0 += step {
 		nb := min(step, l.batch-b0)
-		cols := kernels.Grow(&ctx.cols, rows*nb*p)
-		kernels.Im2col(ctx.Team, &l.s, nb, dy[b0*l.outSize:], cols)
-		cm := kernels.Grow(&ctx.cm, l.in*nb*p)
+		cols := kernels.Grow(&ws.cols, rows*nb*p)
+		kernels.Im2col(ws.Team, &l.s, nb, dy[b0*l.outSize:], cols)
+		cm := kernels.Grow(&ws.cm, l.in*nb*p)
 		if paramGrads {
-			kernels.ToChannelMajor(ctx.Team, nb, l.in, p, l.x[b0*l.inSize:], cm)
-			kernels.Sgemm(ctx.Team, false, true, l.in, rows, nb*p, 1, cm, nb*p, cols, nb*p, 1, l.dw, rows)
+			kernels.ToChannelMajor(ws.Team, nb, l.in, p, l.x[b0*l.inSize:], cm)
+			kernels.Sgemm(ws.Team, false, true, l.in, rows, nb*p, 1, cm, nb*p, cols, nb*p, 1, l.dw, rows)
 		}
 		if needDx {
-			kernels.Sgemm(ctx.Team, false, false, l.in, nb*p, rows, 1, l.w, rows, cols, nb*p, 0, cm, nb*p)
-			kernels.FromChannelMajor(ctx.Team, nb, l.in, p, cm, nil, dx[b0*l.inSize:])
+			kernels.Sgemm(ws.Team, false, false, l.in, nb*p, rows, 1, l.w, rows, cols, nb*p, 0, cm, nb*p)
+			kernels.FromChannelMajor(ws.Team, nb, l.in, p, cm, nil, dx[b0*l.inSize:])
 		}
 	}
 	if paramGrads && l.Bias {

@@ -33,10 +33,10 @@ func (l *Dense) Setup(in Shape) (Shape, int, int, error) {
 func (l *Dense) Bind(params, grads, _ []float32) { l.bind(params, grads, l.Out*l.in) }
 func (l *Dense) Init(rng *rand.Rand)             { l.init(rng) }
 
-func (l *Dense) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+func (l *Dense) Forward(ws *Workspace, x []float32, batch int, _ bool) []float32 {
 	l.x, l.batch = x, batch
 	y := kernels.Grow(&l.y, batch*l.Out)
-	kernels.Sgemm(ctx.Team, false, true, batch, l.Out, l.in, 1, x, l.in, l.w, l.in, 0, y, l.Out)
+	kernels.Sgemm(ws.Team, false, true, batch, l.Out, l.in, 1, x, l.in, l.w, l.in, 0, y, l.Out)
 	for b := 0; b < batch; b++ {
 		row := y[b*l.Out : (b+1)*l.Out]
 		for i, v := range l.b {
@@ -46,9 +46,9 @@ func (l *Dense) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
 	return y
 }
 
-func (l *Dense) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
+func (l *Dense) Backward(ws *Workspace, dy []float32, paramGrads, needDx bool) []float32 {
 	if paramGrads {
-		kernels.Sgemm(ctx.Team, true, false, l.Out, l.in, l.batch, 1, dy, l.Out, l.x, l.in, 1, l.dw, l.in)
+		kernels.Sgemm(ws.Team, true, false, l.Out, l.in, l.batch, 1, dy, l.Out, l.x, l.in, 1, l.dw, l.in)
 		for b := 0; l.Bias && b < l.batch; b++ {
 			for i, v := range dy[b*l.Out : (b+1)*l.Out] {
 				l.db[i] += v
@@ -59,7 +59,7 @@ func (l *Dense) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []floa
 		return nil
 	}
 	dx := kernels.Grow(&l.dx, l.batch*l.in)
-	kernels.Sgemm(ctx.Team, false, false, l.batch, l.in, l.Out, 1, dy, l.Out, l.w, l.in, 0, dx, l.in)
+	kernels.Sgemm(ws.Team, false, false, l.batch, l.in, l.Out, 1, dy, l.Out, l.w, l.in, 0, dx, l.in)
 	return dx
 }
 
@@ -79,10 +79,10 @@ func (l *Reshape) Setup(in Shape) (Shape, int, int, error) {
 }
 func (l *Reshape) Bind(_, _, _ []float32) {}
 func (l *Reshape) Init(*rand.Rand)        {}
-func (l *Reshape) Forward(_ *Ctx, x []float32, _ int, _ bool) []float32 {
+func (l *Reshape) Forward(_ *Workspace, x []float32, _ int, _ bool) []float32 {
 	return x
 }
-func (l *Reshape) Backward(_ *Ctx, dy []float32, _, needDx bool) []float32 {
+func (l *Reshape) Backward(_ *Workspace, dy []float32, _, needDx bool) []float32 {
 	if !needDx {
 		return nil
 	}

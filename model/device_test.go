@@ -29,11 +29,11 @@ func ganPair(t *testing.T, arch Arch, opt AdamConfig) (*GAN, *DeviceGAN) {
 }
 
 // stepBoth draws a new batch and takes one GAN step with it on both.
-func stepBoth(t *testing.T, ctx *Ctx, cpu *GAN, gpu *DeviceGAN, b *GANBatch, rng *rand.Rand) (got, want StepStats) {
+func stepBoth(t *testing.T, ws *Workspace, cpu *GAN, gpu *DeviceGAN, b *GANBatch, rng *rand.Rand) (got, want StepStats) {
 	t.Helper()
 	normalInit(rng, b.Real, 0, 0.5)
 	drawAll(b, 0.1, rng)
-	want, err := cpu.Step(ctx, b)
+	want, err := cpu.Step(ws, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ const (
 // TestDeviceGradientsMatchTheCPU runs one GAN step with learning rate 0 on
 // both: same losses, same gradients of G and D, same batch-norm statistics.
 func TestDeviceGradientsMatchTheCPU(t *testing.T) {
-	ctx := NewCtx(kernels.NewTeam(1))
+	ws := NewWorkspace(kernels.NewTeam(1))
 	for _, arch := range tinyArchs() {
 		t.Run(fmt.Sprintf("%dD", arch.Dim), func(t *testing.T) {
 			opt := DefaultAdam()
@@ -66,7 +66,7 @@ func TestDeviceGradientsMatchTheCPU(t *testing.T) {
 			cpu, gpu := ganPair(t, arch, opt)
 			rng := rand.New(rand.NewPCG(1, 1))
 			b := NewGANBatch(arch, 3)
-			got, want := stepBoth(t, ctx, cpu, gpu, b, rng)
+			got, want := stepBoth(t, ws, cpu, gpu, b, rng)
 			if err := gpu.Pull(); err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +94,7 @@ func TestDeviceGradientsMatchTheCPU(t *testing.T) {
 // TestDeviceTrainingMatchesTheCPU trains 20 GAN steps, then 20 AE steps (on
 // the same trained G and D), on both.
 func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
-	ctx := NewCtx(kernels.NewTeam(1))
+	ws := NewWorkspace(kernels.NewTeam(1))
 	const steps = 20
 	for _, arch := range tinyArchs() {
 		t.Run(fmt.Sprintf("%dD", arch.Dim), func(t *testing.T) {
@@ -103,7 +103,7 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 			rng := rand.New(rand.NewPCG(2, 2))
 			b := NewGANBatch(arch, 4)
 			for s := range steps {
-				got, want := stepBoth(t, ctx, cpu, gpu, b, rng)
+				got, want := stepBoth(t, ws, cpu, gpu, b, rng)
 				if math.Abs(got.LossD-want.LossD) > lossTol || math.Abs(got.LossG-want.LossG) > lossTol {
 					t.Errorf("step %d: losses D %g, G %g on the device, %g, %g on the CPU", s, got.LossD, got.LossG, want.LossD, want.LossG)
 				}
@@ -130,7 +130,7 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 			e0 := append([]float32(nil), aeCPU.E.Params...)
 			for s := range steps {
 				normalInit(rng, b.Real, 0, 0.5)
-				want, _, err := aeCPU.Step(ctx, b.Real, b.N)
+				want, _, err := aeCPU.Step(ws, b.Real, b.N)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -146,7 +146,7 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 				t.Fatal(err)
 			}
 			compareTrained(t, "E", aeHost.E.Params, aeCPU.E.Params, e0)
-			want, got := aeCPU.Loss(ctx, b.Real, b.N), 0.0
+			want, got := aeCPU.Loss(ws, b.Real, b.N), 0.0
 			if got, err = aeGPU.Loss(b.Real, b.N); err != nil {
 				t.Fatal(err)
 			}
@@ -154,7 +154,7 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 				t.Errorf("AE validation loss %g on the device, %g on the CPU", got, want)
 			}
 			zCPU, zGPU := make([]float32, b.N*arch.Latent), make([]float32, b.N*arch.Latent)
-			aeCPU.Encode(ctx, b.Real, b.N, zCPU)
+			aeCPU.Encode(ws, b.Real, b.N, zCPU)
 			if err := aeGPU.Encode(b.Real, b.N, zGPU); err != nil {
 				t.Fatal(err)
 			}

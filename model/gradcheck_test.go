@@ -91,7 +91,7 @@ func projection(y, r []float32) float64 {
 func TestLayerGradients(t *testing.T) {
 	team := kernels.NewTeam(2)
 	defer team.Close()
-	ctx := NewCtx(team)
+	ws := NewWorkspace(team)
 	sq := func(c, n int) Shape { return Shape{C: c, Spatial: [3]int{1, n, n}} }
 	cube := func(c, n int) Shape { return Shape{C: c, Spatial: [3]int{n, n, n}} }
 	flat := func(c int) Shape { return Shape{C: c, Spatial: [3]int{1, 1, 1}} }
@@ -143,11 +143,11 @@ func TestLayerGradients(t *testing.T) {
 			}
 			r := make([]float32, batch*net.Out.Size())
 			normalInit(rng, r, 0, 1)
-			loss := func() float64 { return projection(net.Forward(ctx, x, batch, tc.train), r) }
+			loss := func() float64 { return projection(net.Forward(ws, x, batch, tc.train), r) }
 
 			loss()
 			net.ZeroGrads()
-			dx := append([]float32(nil), net.Backward(ctx, r, true, true)...)
+			dx := append([]float32(nil), net.Backward(ws, r, true, true)...)
 			checkFD(t, fdCase{name: "input", x: x, grad: dx, h: tc.h, tol: 1e-2, loss: loss, count: 40}, rng)
 			if len(net.Params) > 0 {
 				grads := append([]float32(nil), net.Grads...)
@@ -173,7 +173,7 @@ func tinyArchs() []Arch {
 func TestNetworkGradients(t *testing.T) {
 	team := kernels.NewTeam(2)
 	defer team.Close()
-	ctx := NewCtx(team)
+	ws := NewWorkspace(team)
 	withStd := tinyArchs()[0]
 	withStd.MinibatchStd = true
 	resize := tinyArchs()[1]
@@ -205,9 +205,9 @@ func TestNetworkGradients(t *testing.T) {
 			realLabels := []float32{1, 1, 0, 1}
 			fakeLabels := []float32{0, 1, 0, 0}
 
-			fake := append([]float32(nil), gan.G.Forward(ctx, z, batch, true)...)
+			fake := append([]float32(nil), gan.G.Forward(ws, z, batch, true)...)
 			lossD := func() float64 {
-				l, _, _ := gan.DiscriminatorGrads(ctx, real, fake, realLabels, fakeLabels, batch)
+				l, _, _ := gan.DiscriminatorGrads(ws, real, fake, realLabels, fakeLabels, batch)
 				return l
 			}
 			gan.D.ZeroGrads()
@@ -216,8 +216,8 @@ func TestNetworkGradients(t *testing.T) {
 			checkFD(t, fdCase{name: "D loss wrt D", x: gan.D.Params, grad: gradD, h: 3e-4, loss: lossD, tol: 3e-2, count: 64}, rng)
 
 			lossG := func() float64 {
-				f := gan.G.Forward(ctx, z, batch, true)
-				return gan.GeneratorGrads(ctx, f, batch)
+				f := gan.G.Forward(ws, z, batch, true)
+				return gan.GeneratorGrads(ws, f, batch)
 			}
 			gan.G.ZeroGrads()
 			lossG()
@@ -229,7 +229,7 @@ func TestNetworkGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 			spread(rng, ae.E)
-			lossAE := func() float64 { return ae.Grads(ctx, real, batch) }
+			lossAE := func() float64 { return ae.Grads(ws, real, batch) }
 			ae.E.ZeroGrads()
 			lossAE()
 			gradE := append([]float32(nil), ae.E.Grads...)

@@ -20,17 +20,18 @@ func (s Shape) Volume() int { return s.Spatial[0] * s.Spatial[1] * s.Spatial[2] 
 // Size is the number of values per sample.
 func (s Shape) Size() int { return s.C * s.Volume() }
 
-// Ctx carries what every layer of a step shares: the worker team and one set
-// of scratch buffers (column matrices), reused layer after layer since layers
-// run one at a time.
-type Ctx struct {
+// Workspace carries what every layer of a step shares: the worker team and
+// one set of scratch buffers (column matrices), reused layer after layer since
+// layers run one at a time. It is not a context.Context: the layers' methods
+// take it as ws.
+type Workspace struct {
 	Team *kernels.Team
 	cols []float32
 	cm   []float32
 }
 
-// NewCtx returns a context running kernels on team.
-func NewCtx(team *kernels.Team) *Ctx { return &Ctx{Team: team} }
+// NewWorkspace returns a workspace running kernels on team.
+func NewWorkspace(team *kernels.Team) *Workspace { return &Workspace{Team: team} }
 
 // maxColumnFloats bounds the column matrix of one convolution call; larger
 // batches are processed in chunks of samples so that memory stays bounded.
@@ -50,11 +51,11 @@ type Layer interface {
 	Init(rng *rand.Rand)
 	// Forward computes the output for a batch; the returned slice is owned by
 	// the layer and valid until its next Forward.
-	Forward(ctx *Ctx, x []float32, batch int, train bool) []float32
+	Forward(ws *Workspace, x []float32, batch int, train bool) []float32
 	// Backward takes the gradient of the loss with respect to the output and
 	// returns the gradient with respect to the input (nil when !needDx). With
 	// paramGrads it adds the parameter gradients to the bound gradient views.
-	Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32
+	Backward(ws *Workspace, dy []float32, paramGrads, needDx bool) []float32
 	// FLOPs is the forward cost per sample in floating-point operations,
 	// counted as 2 per multiply-add of the layer's GEMM-shaped work.
 	FLOPs() int

@@ -44,7 +44,7 @@ func (l *MinibatchStd) Bind(_, _, _ []float32) {}
 func (l *MinibatchStd) Init(*rand.Rand)        {}
 func (l *MinibatchStd) FLOPs() int             { return 0 }
 
-func (l *MinibatchStd) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+func (l *MinibatchStd) Forward(ws *Workspace, x []float32, batch int, _ bool) []float32 {
 	l.batch, l.x = batch, x
 	n, p := l.in.Size(), l.in.Volume()
 	clear(l.mean)
@@ -80,7 +80,7 @@ func (l *MinibatchStd) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float
 	return y
 }
 
-func (l *MinibatchStd) Backward(ctx *Ctx, dy []float32, _, needDx bool) []float32 {
+func (l *MinibatchStd) Backward(ws *Workspace, dy []float32, _, needDx bool) []float32 {
 	if !needDx {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 func TestMinibatchStdSeesCollapse(t *testing.T) {
 	team := kernels.NewTeam(1)
 	defer team.Close()
-	ctx := NewCtx(team)
+	ws := NewWorkspace(team)
 	for _, std := range []bool{false, true} {
 		a := tinyArchs()[0]
 		a.MinibatchStd = std
@@ -33,8 +33,8 @@ func TestMinibatchStdSeesCollapse(t *testing.T) {
 		for b := range n {
 			copy(copies[b*size:], varied[:size])
 		}
-		lv := d.Forward(ctx, varied, n, false)[0]
-		lc := d.Forward(ctx, copies, n, false)[0]
+		lv := d.Forward(ws, varied, n, false)[0]
+		lc := d.Forward(ws, copies, n, false)[0]
 		if differ := lv != lc; differ != std {
 			t.Errorf("minibatch std %v: logit of the same sample %g in a varied batch, %g among copies", std, lv, lc)
 		}

@@ -60,10 +60,10 @@ func (n *Net) Init(rng *rand.Rand) {
 
 // Forward runs a batch (batch × In.Size() values) through every layer and
 // returns the output (batch × Out.Size()), owned by the last layer.
-func (n *Net) Forward(ctx *Ctx, x []float32, batch int, train bool) []float32 {
+func (n *Net) Forward(ws *Workspace, x []float32, batch int, train bool) []float32 {
 	x = x[:batch*n.In.Size()]
 	for _, l := range n.Layers {
-		x = l.Forward(ctx, x, batch, train)
+		x = l.Forward(ws, x, batch, train)
 	}
 	return x
 }
@@ -79,10 +79,10 @@ const InferChunk = 32
 // inputs of samples [lo, hi); out receives their outputs, which the network
 // owns and overwrites with the next chunk. Callers gather inputs and scatter
 // outputs through in and out, so that no copy of the whole batch is needed.
-func (n *Net) Infer(ctx *Ctx, batch int, in func(lo, hi int) []float32, out func(lo, hi int, y []float32)) {
+func (n *Net) Infer(ws *Workspace, batch int, in func(lo, hi int) []float32, out func(lo, hi int, y []float32)) {
 	for lo := 0; lo < batch; lo += InferChunk {
 		hi := min(lo+InferChunk, batch)
-		out(lo, hi, n.Forward(ctx, in(lo, hi), hi-lo, false))
+		out(lo, hi, n.Forward(ws, in(lo, hi), hi-lo, false))
 	}
 }
 
@@ -90,9 +90,9 @@ func (n *Net) Infer(ctx *Ctx, batch int, in func(lo, hi int) []float32, out func
 // output) back through every layer. With paramGrads it adds the parameter
 // gradients to Grads; with needDx it returns the gradient with respect to the
 // input, else nil.
-func (n *Net) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
+func (n *Net) Backward(ws *Workspace, dy []float32, paramGrads, needDx bool) []float32 {
 	for i := len(n.Layers) - 1; i >= 0; i-- {
-		dy = n.Layers[i].Backward(ctx, dy, paramGrads, needDx || i > 0)
+		dy = n.Layers[i].Backward(ws, dy, paramGrads, needDx || i > 0)
 	}
 	return dy
 }

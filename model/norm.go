@@ -80,12 +80,12 @@ func (l *BatchNorm) ranks() int {
 	return l.Sync.Size()
 }
 
-func (l *BatchNorm) Forward(ctx *Ctx, x []float32, batch int, train bool) []float32 {
+func (l *BatchNorm) Forward(ws *Workspace, x []float32, batch int, train bool) []float32 {
 	l.batch, l.train = batch, train
 	size := batch * l.c * l.p
 	y, xhat := kernels.Grow(&l.y, size), kernels.Grow(&l.xhat, size)
 	if train {
-		kernels.BatchNormSums(ctx.Team, batch, l.c, l.p, x, l.sums)
+		kernels.BatchNormSums(ws.Team, batch, l.c, l.p, x, l.sums)
 		l.sumOverRanks()
 		l.n = float64(batch * l.p * l.ranks())
 		for ch := range l.c {
@@ -104,16 +104,16 @@ func (l *BatchNorm) Forward(ctx *Ctx, x []float32, batch int, train bool) []floa
 			l.mean[ch], l.invStd[ch] = l.runMean[ch], float32(1/math.Sqrt(float64(l.runVar[ch])+bnEps))
 		}
 	}
-	kernels.BatchNormApply(ctx.Team, batch, l.c, l.p, x, l.mean, l.invStd, l.gamma, l.beta, xhat, y)
+	kernels.BatchNormApply(ws.Team, batch, l.c, l.p, x, l.mean, l.invStd, l.gamma, l.beta, xhat, y)
 	return y
 }
 
 // Backward: dβ = Σdy, dγ = Σdy·x̂; in training mode the statistics depend on
 // x, so dx = γ·invStd·(dy − Σdy/n − x̂·Σdy·x̂/n) with the sums over the whole
 // (synchronized) batch; in inference mode dx = γ·invStd·dy.
-func (l *BatchNorm) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []float32 {
+func (l *BatchNorm) Backward(ws *Workspace, dy []float32, paramGrads, needDx bool) []float32 {
 	if paramGrads || l.train { // a frozen layer in inference mode needs no sums
-		kernels.BatchNormGradSums(ctx.Team, l.batch, l.c, l.p, dy, l.xhat, l.sums)
+		kernels.BatchNormGradSums(ws.Team, l.batch, l.c, l.p, dy, l.xhat, l.sums)
 	}
 	if paramGrads {
 		// Parameter gradients stay per rank; the step averages them.
@@ -137,7 +137,7 @@ func (l *BatchNorm) Backward(ctx *Ctx, dy []float32, paramGrads, needDx bool) []
 		}
 	}
 	dx := kernels.Grow(&l.dx, l.batch*l.c*l.p)
-	kernels.BatchNormBackwardData(ctx.Team, l.batch, l.c, l.p, dy, l.xhat, l.k0, l.k1, l.k2, dx)
+	kernels.BatchNormBackwardData(ws.Team, l.batch, l.c, l.p, dy, l.xhat, l.k0, l.k1, l.k2, dx)
 	return dx
 }
 

@@ -102,66 +102,66 @@ func (b *GANBatch) Draw(i int, frac float64, rng *rand.Rand) {
 // global batch): one D update on the real samples and generated ones, then
 // one G update that reuses the same generated samples. An update whose
 // averaged gradients are not finite is skipped on every rank.
-func (m *GAN) Step(ctx *Ctx, b *GANBatch) (StepStats, error) {
+func (m *GAN) Step(ws *Workspace, b *GANBatch) (StepStats, error) {
 	if b.N < 1 || len(b.Real) < b.N*m.D.In.Size() || len(b.Z) < b.N*m.Arch.Latent {
 		return StepStats{}, fmt.Errorf("GAN step: batch of %d samples with %d real and %d latent values", b.N, len(b.Real), len(b.Z))
 	}
-	fake := m.G.Forward(ctx, b.Z, b.N, true)
+	fake := m.G.Forward(ws, b.Z, b.N, true)
 	m.D.ZeroGrads()
 	var st StepStats
-	st.LossD, st.DReal, st.DFake = m.DiscriminatorGrads(ctx, b.Real, fake, b.RealLabels, b.FakeLabels, b.N)
+	st.LossD, st.DReal, st.DFake = m.DiscriminatorGrads(ws, b.Real, fake, b.RealLabels, b.FakeLabels, b.N)
 	var err error
-	if st.SkipD, err = update(ctx, m.Sync, m.D, m.OptD); err != nil {
+	if st.SkipD, err = update(ws, m.Sync, m.D, m.OptD); err != nil {
 		return st, err
 	}
 
 	m.G.ZeroGrads()
-	st.LossG = m.GeneratorGrads(ctx, fake, b.N)
-	st.SkipG, err = update(ctx, m.Sync, m.G, m.OptG)
+	st.LossG = m.GeneratorGrads(ws, fake, b.N)
+	st.SkipG, err = update(ws, m.Sync, m.G, m.OptG)
 	return st, err
 }
 
 // update averages n's gradients over the ranks and applies them, unless they
 // are not finite: then it reports the step skipped.
-func update(ctx *Ctx, s Sync, n *Net, opt *Adam) (skipped bool, err error) {
+func update(ws *Workspace, s Sync, n *Net, opt *Adam) (skipped bool, err error) {
 	finite, err := averageGradients(s, n.Grads)
 	if err != nil || !finite {
 		return !finite, err
 	}
-	opt.Update(ctx.Team, n.Params, n.Grads)
+	opt.Update(ws.Team, n.Params, n.Grads)
 	return false, nil
 }
 
 // DiscriminatorGrads adds to D.Grads the gradient of the D loss of Eq. 4,
 // LD = ½·BCE(D(real), realLabels) + ½·BCE(D(fake), fakeLabels), and returns LD
 // with the mean D outputs on both batches.
-func (m *GAN) DiscriminatorGrads(ctx *Ctx, real, fake, realLabels, fakeLabels []float32, batch int) (loss, dReal, dFake float64) {
+func (m *GAN) DiscriminatorGrads(ws *Workspace, real, fake, realLabels, fakeLabels []float32, batch int) (loss, dReal, dFake float64) {
 	dl := kernels.Grow(&m.dLogits, batch)
-	logits := m.D.Forward(ctx, real, batch, true)
+	logits := m.D.Forward(ws, real, batch, true)
 	dReal = meanSigmoid(logits)
 	loss = BCEWithLogits(logits, realLabels, dl, 0.5)
-	m.D.Backward(ctx, dl, true, false)
+	m.D.Backward(ws, dl, true, false)
 
-	logits = m.D.Forward(ctx, fake, batch, true)
+	logits = m.D.Forward(ws, fake, batch, true)
 	dFake = meanSigmoid(logits)
 	loss += BCEWithLogits(logits, fakeLabels, dl, 0.5)
-	m.D.Backward(ctx, dl, true, false)
+	m.D.Backward(ws, dl, true, false)
 	return loss, dReal, dFake
 }
 
 // GeneratorGrads adds to G.Grads the gradient of −mean log D(G(z)) for the
 // batch fake that the latest G.Forward produced, and returns that loss. D's
 // gradients are not touched.
-func (m *GAN) GeneratorGrads(ctx *Ctx, fake []float32, batch int) float64 {
+func (m *GAN) GeneratorGrads(ws *Workspace, fake []float32, batch int) float64 {
 	dl := kernels.Grow(&m.dLogits, batch)
 	ones := kernels.Grow(&m.ones, batch)
 	for i := range ones {
 		ones[i] = 1
 	}
-	logits := m.D.Forward(ctx, fake, batch, true)
+	logits := m.D.Forward(ws, fake, batch, true)
 	loss := BCEWithLogits(logits, ones, dl, 1)
-	dFake := m.D.Backward(ctx, dl, false, true)
-	m.G.Backward(ctx, dFake, true, false)
+	dFake := m.D.Backward(ws, dl, false, true)
+	m.G.Backward(ws, dFake, true, false)
 	return loss
 }
 
@@ -209,40 +209,40 @@ func (a *AE) SetSync(s Sync, syncBatchNorm bool) {
 
 // Step performs one encoder update on a batch and returns this rank's loss
 // and whether the update was skipped for non-finite gradients.
-func (a *AE) Step(ctx *Ctx, x []float32, batch int) (loss float64, skipped bool, err error) {
+func (a *AE) Step(ws *Workspace, x []float32, batch int) (loss float64, skipped bool, err error) {
 	a.E.ZeroGrads()
-	loss = a.Grads(ctx, x, batch)
-	skipped, err = update(ctx, a.Sync, a.E, a.OptE)
+	loss = a.Grads(ws, x, batch)
+	skipped, err = update(ws, a.Sync, a.E, a.OptE)
 	return loss, skipped, err
 }
 
 // Grads adds to E.Grads the gradient of ‖TD(x) − TD(G(E(x)))‖² (mean over
 // features) and returns that loss.
-func (a *AE) Grads(ctx *Ctx, x []float32, batch int) float64 {
-	loss, dFeat := a.forward(ctx, x, batch, true)
-	dz := a.G.Backward(ctx, a.TD.Backward(ctx, dFeat, false, true), false, true)
-	a.E.Backward(ctx, dz, true, false)
+func (a *AE) Grads(ws *Workspace, x []float32, batch int) float64 {
+	loss, dFeat := a.forward(ws, x, batch, true)
+	dz := a.G.Backward(ws, a.TD.Backward(ws, dFeat, false, true), false, true)
+	a.E.Backward(ws, dz, true, false)
 	return loss
 }
 
 // Loss evaluates the Eq. 7 loss on a batch without training (E in inference
 // mode), as for validation and early stopping.
-func (a *AE) Loss(ctx *Ctx, x []float32, batch int) float64 {
-	loss, _ := a.forward(ctx, x, batch, false)
+func (a *AE) Loss(ws *Workspace, x []float32, batch int) float64 {
+	loss, _ := a.forward(ws, x, batch, false)
 	return loss
 }
 
 // forward returns the loss and its gradient with respect to TD's output.
-func (a *AE) forward(ctx *Ctx, x []float32, batch int, train bool) (float64, []float32) {
+func (a *AE) forward(ws *Workspace, x []float32, batch int, train bool) (float64, []float32) {
 	target := kernels.Grow(&a.target, batch*a.TD.Out.Size())
-	copy(target, a.TD.Forward(ctx, x, batch, false))
-	z := a.E.Forward(ctx, x, batch, train)
-	f := a.TD.Forward(ctx, a.G.Forward(ctx, z, batch, false), batch, false)
+	copy(target, a.TD.Forward(ws, x, batch, false))
+	z := a.E.Forward(ws, x, batch, train)
+	f := a.TD.Forward(ws, a.G.Forward(ws, z, batch, false), batch, false)
 	df := kernels.Grow(&a.dFeat, len(f))
 	return FeatureLoss(f, target, df), df
 }
 
 // Encode writes E(x) for a batch into z (inference mode).
-func (a *AE) Encode(ctx *Ctx, x []float32, batch int, z []float32) {
-	copy(z, a.E.Forward(ctx, x, batch, false))
+func (a *AE) Encode(ws *Workspace, x []float32, batch int, z []float32) {
+	copy(z, a.E.Forward(ws, x, batch, false))
 }

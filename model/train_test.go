@@ -18,7 +18,7 @@ func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) 
 	t.Helper()
 	team := kernels.NewTeam(threads)
 	defer team.Close()
-	ctx := NewCtx(team)
+	ws := NewWorkspace(team)
 	rng := rand.New(rand.NewPCG(42, 1))
 	gan, err := NewGAN(arch, DefaultAdam(), rng)
 	if err != nil {
@@ -30,7 +30,7 @@ func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) 
 	for i := 0; i < steps; i++ {
 		normalInit(rng, real, 0, 0.5)
 		drawAll(b, 0.1, rng)
-		if _, err := gan.Step(ctx, b); err != nil {
+		if _, err := gan.Step(ws, b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -40,7 +40,7 @@ func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) 
 	}
 	for i := 0; i < steps; i++ {
 		normalInit(rng, real, 0, 0.5)
-		if _, _, err := ae.Step(ctx, real, batch); err != nil {
+		if _, _, err := ae.Step(ws, real, batch); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,7 +78,7 @@ func TestTrainingIsBitwiseReproducible(t *testing.T) {
 func TestTrainingLearns(t *testing.T) {
 	team := kernels.NewTeam(2)
 	defer team.Close()
-	ctx := NewCtx(team)
+	ws := NewWorkspace(team)
 	arch := tinyArchs()[0]
 	rng := rand.New(rand.NewPCG(5, 5))
 	gan, err := NewGAN(arch, DefaultAdam(), rng)
@@ -94,7 +94,7 @@ func TestTrainingLearns(t *testing.T) {
 	var first, last StepStats
 	for i := 0; i < 30; i++ {
 		drawAll(b, 0, rng)
-		st, err := gan.Step(ctx, b)
+		st, err := gan.Step(ws, b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,11 +111,11 @@ func TestTrainingLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	normalInit(rng, real, 0, 0.5)
-	l0 := ae.Loss(ctx, real, batch)
+	l0 := ae.Loss(ws, real, batch)
 	for i := 0; i < 40; i++ {
-		ae.Step(ctx, real, batch)
+		ae.Step(ws, real, batch)
 	}
-	if l1 := ae.Loss(ctx, real, batch); !(l1 < l0) {
+	if l1 := ae.Loss(ws, real, batch); !(l1 < l0) {
 		t.Errorf("AE loss did not fall: %.4g → %.4g", l0, l1)
 	}
 }
@@ -123,7 +123,7 @@ func TestTrainingLearns(t *testing.T) {
 func TestStepAllocatesNothingOnceWarm(t *testing.T) {
 	team := kernels.NewTeam(2)
 	defer team.Close()
-	ctx := NewCtx(team)
+	ws := NewWorkspace(team)
 	arch := tinyArchs()[1]
 	rng := rand.New(rand.NewPCG(1, 1))
 	gan, err := NewGAN(arch, DefaultAdam(), rng)
@@ -138,8 +138,8 @@ func TestStepAllocatesNothingOnceWarm(t *testing.T) {
 	}
 	step := func() {
 		drawAll(b, 0.1, rng)
-		gan.Step(ctx, b)
-		ae.Step(ctx, b.Real, batch)
+		gan.Step(ws, b)
+		ae.Step(ws, b.Real, batch)
 	}
 	step()
 	if n := testing.AllocsPerRun(5, step); n != 0 {
@@ -159,8 +159,8 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	normalInit(rng, gan.OptD.V, 2, 1)
 	normalInit(rng, gan.D.State, 5, 1)
 	gan.OptD.Step = 7
-	ck := &Checkpoint{Arch: arch, Stage: "gan", Step: 123, Meta: map[string]string{"transform": "eq1"},
-		RNG:  map[string][]byte{"sampler": {1, 2, 3}},
+	progress := Progress{Step: 123, Rollbacks: 1, Best: math.MaxFloat64, BestStep: 100, Stale: 2, WorldSize: 4, Updates: 120, Skipped: 3}
+	ck := &Checkpoint{Arch: arch, Stage: "gan", Step: 123, Progress: &progress, Meta: map[string]string{"transform": "eq1"},
 		Nets: []NetState{Capture(gan.G, gan.OptG), Capture(gan.D, gan.OptD)}}
 	var buf bytes.Buffer
 	if err := ck.Encode(&buf); err != nil {
@@ -171,7 +171,7 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !back.Arch.Equal(arch) || back.Step != 123 || back.Meta["transform"] != "eq1" || !bytes.Equal(back.RNG["sampler"], []byte{1, 2, 3}) {
+	if !back.Arch.Equal(arch) || back.Step != 123 || back.Meta["transform"] != "eq1" || back.Progress == nil || *back.Progress != progress {
 		t.Fatalf("header did not round-trip: %+v", back)
 	}
 	d2, err := NewDiscriminator(arch)
@@ -241,14 +241,14 @@ func TestNonFiniteGradientsSkipTheUpdate(t *testing.T) {
 func nonFiniteGradientsSkipTheUpdate(t *testing.T, device bool) {
 	team := kernels.NewTeam(1)
 	defer team.Close()
-	ctx := NewCtx(team)
+	ws := NewWorkspace(team)
 	arch := tinyArchs()[0]
 	rng := rand.New(rand.NewPCG(3, 3))
 	gan, err := NewGAN(arch, DefaultAdam(), rng)
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := func(b *GANBatch) (StepStats, error) { return gan.Step(ctx, b) }
+	step := func(b *GANBatch) (StepStats, error) { return gan.Step(ws, b) }
 	if device {
 		dg, err := NewDeviceGAN(cudatest.Device(t), gan)
 		if err != nil {
@@ -281,5 +281,39 @@ func nonFiniteGradientsSkipTheUpdate(t *testing.T, device bool) {
 	}
 	if slices.Equal(g0, gan.G.Params) {
 		t.Error("G was not updated")
+	}
+}
+
+// TestCheckpointLegacyProgress: checkpoints of earlier versions kept the
+// progress as JSON in a string of Meta, and the world size twice; they read
+// as the typed header.
+func TestCheckpointLegacyProgress(t *testing.T) {
+	arch := tinyArchs()[0]
+	g, err := NewGenerator(arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := &Checkpoint{Arch: arch, Stage: "gan", Step: 20, Nets: []NetState{Capture(g, nil)},
+		Meta: map[string]string{"transform": "eq1", "world_size": "2",
+			"progress": `{"step":20,"rollbacks":0,"best":1.5,"best_step":10,"stale":1,"world_size":2,"updates":20,"skipped_in_a_row":0}`}}
+	var buf bytes.Buffer
+	if err := ck.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeCheckpoint(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Progress{Step: 20, Best: 1.5, BestStep: 10, Stale: 1, WorldSize: 2, Updates: 20}
+	if back.Progress == nil || *back.Progress != want || len(back.Meta) != 1 {
+		t.Errorf("legacy header read as progress %+v, meta %v; want %+v and only the transform", back.Progress, back.Meta, want)
+	}
+	ck.Meta["progress"] = "{"
+	buf.Reset()
+	if err := ck.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeCheckpoint(&buf); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a legacy progress that does not decode: %v, want ErrCorrupt", err)
 	}
 }

@@ -70,14 +70,14 @@ func (l *Upsample) blocks(batch int, fn func(i, o int)) {
 	}
 }
 
-func (l *Upsample) Forward(ctx *Ctx, x []float32, batch int, _ bool) []float32 {
+func (l *Upsample) Forward(ws *Workspace, x []float32, batch int, _ bool) []float32 {
 	l.batch = batch
 	y := kernels.Grow(&l.y, batch*l.in.Size()<<l.Dim)
 	l.blocks(batch, func(i, o int) { y[o] = x[i] })
 	return y
 }
 
-func (l *Upsample) Backward(ctx *Ctx, dy []float32, _, needDx bool) []float32 {
+func (l *Upsample) Backward(ws *Workspace, dy []float32, _, needDx bool) []float32 {
 	if !needDx {
 		return nil
 	}

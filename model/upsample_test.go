@@ -13,7 +13,7 @@ import (
 func TestUpsampleRepeatsEachValueOverItsBlock(t *testing.T) {
 	team := kernels.NewTeam(1)
 	defer team.Close()
-	ctx := NewCtx(team)
+	ws := NewWorkspace(team)
 	for _, dim := range []int{2, 3} {
 		const c, n, batch = 2, 3, 2
 		d := 1
@@ -34,7 +34,7 @@ func TestUpsampleRepeatsEachValueOverItsBlock(t *testing.T) {
 		if out.C != c || out.Spatial[1] != 2*n || out.Spatial[2] != 2*n || (dim == 3) != (od == 2*d) {
 			t.Fatalf("%dD: output shape %+v", dim, out)
 		}
-		y := l.Forward(ctx, x, batch, true)
+		y := l.Forward(ws, x, batch, true)
 		want := make([]float32, 0, len(y))
 		for plane := range batch * c {
 			for z := range od {

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-gpu-bin}
 mkdir -p "$dir"
-go test -tags cuda -ldflags='-s -w' -c -o "$dir/" ./kernels/cuda ./model ./daemon
+go test -tags cuda -ldflags='-s -w' -c -o "$dir/" ./kernels/cuda ./model ./daemon ./bench
 go build -tags cuda -ldflags='-s -w' -o "$dir/cosmogan-cuda" ./cmd/cosmogan
-gzip -f -9 "$dir"/cuda.test "$dir"/model.test "$dir"/daemon.test "$dir"/cosmogan-cuda
+gzip -f -9 "$dir"/cuda.test "$dir"/model.test "$dir"/daemon.test "$dir"/bench.test "$dir"/cosmogan-cuda
 ls -l "$dir"

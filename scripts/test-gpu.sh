@@ -38,13 +38,14 @@ if [ -z "$bin" ]; then
 	go version
 	bin=$out/bin
 	mkdir -p "$bin"
-	go test -tags cuda -c -o "$bin/" ./kernels/cuda ./model ./daemon
+	go test -tags cuda -c -o "$bin/" ./kernels/cuda ./model ./daemon ./bench
 	go build -tags cuda -o "$bin/cosmogan-cuda" ./cmd/cosmogan
 fi
 # A test binary runs in its package's folder, where its tests find their files.
 (cd kernels/cuda && "$bin/cuda.test" -test.count=1 -test.v)
 (cd model && "$bin/model.test" -test.count=1 -test.v -test.run Device)
-(cd daemon && "$bin/daemon.test" -test.count=1 -test.v -test.run 'GPURun|DataParallelMatchesOneRank|BenchKernels' | grep -v '^{')
+(cd daemon && "$bin/daemon.test" -test.count=1 -test.v -test.run 'GPURun|DataParallelMatchesOneRank' | grep -v '^{')
+(cd bench && "$bin/bench.test" -test.count=1 -test.v -test.run 'BenchKernels')
 cd "$root"
 "$bin/cosmogan-cuda" bench kernels --dim 3 --batch 16 --steps 5 | tee "$out/kernels-3d.txt"
 "$bin/cosmogan-cuda" bench step --dim 3 --batch 100 --steps 5 --device cuda --json | tee "$out/step-3d.json"

@@ -40,21 +40,21 @@ func codecFlags(fs *flag.FlagSet, inHelp, outHelp string, do func(ckpt, in, out 
 	}
 }
 
-func encodeCmd(fs *flag.FlagSet) func() error {
+func encodeCmd(fs *flag.FlagSet, _ streams) func() error {
 	return codecFlags(fs,
 		"fields `file`: .npy of (n, N, N) images or (n, N, N, N) cubes, float32 or float64, N the network's side (or a multiple, with --tile)",
 		"latent `file`: .npy of (rows, latent) float32, a row per field or, with --tile, per tile; with --tile, the tiling goes to LATENT.meta.json beside it",
 		codec.EncodeFile)
 }
 
-func decodeCmd(fs *flag.FlagSet) func() error {
+func decodeCmd(fs *flag.FlagSet, _ streams) func() error {
 	return codecFlags(fs,
 		"latent `file`: .npy of (rows, latent), float32 or float64; a LATENT.meta.json beside it, written by encode --tile, reassembles tiles into fields",
 		"fields `file`: .npy of (n, N, N) or (n, N, N, N) float32, in --space",
 		codec.DecodeFile)
 }
 
-func reconstructCmd(fs *flag.FlagSet) func() error {
+func reconstructCmd(fs *flag.FlagSet, _ streams) func() error {
 	return codecFlags(fs,
 		"fields `file`: as for cosmogan encode",
 		"reconstructions `file`: .npy float32 of the shape of --in, in --space",

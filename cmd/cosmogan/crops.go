@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/cosmogan/cosmogan/daemon"
 	"github.com/cosmogan/cosmogan/data"
@@ -11,7 +10,7 @@ import (
 
 // cropsCmd cuts crops from density fields: the held-out set that `cosmogan
 // eval` compares a generator's samples against, in the networks' space.
-func cropsCmd(fs *flag.FlagSet) func() error {
+func cropsCmd(fs *flag.FlagSet, w streams) func() error {
 	in := fs.String("in", "", "density fields: a glob of .npy files ((N, N) or (N, N, N), particles per pixel or ρ/ρ̄), e.g. 'sims/sim_*_density.npy'")
 	dim := fs.Int("dim", 2, "2 or 3")
 	size := fs.Int("size", 64, "crop `side` in pixels (the model's size)")
@@ -39,7 +38,7 @@ func cropsCmd(fs *flag.FlagSet) func() error {
 		if err := daemon.WriteCrops(*out, *dim, *size, crops); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "wrote %d crops of %d fields to %s (values: %s of ρ/ρ̄); compare with: cosmogan eval --real %s --real-fields %d --transform %s …\n",
+		fmt.Fprintf(w.err, "wrote %d crops of %d fields to %s (values: %s of ρ/ρ̄); compare with: cosmogan eval --real %s --real-fields %d --transform %s …\n",
 			len(files)**perField, len(files), *out, tr, *out, len(files), tr)
 		return nil
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -11,7 +10,7 @@ import (
 	"github.com/cosmogan/cosmogan/sim"
 )
 
-func simulateCmd(fs *flag.FlagSet) func() error {
+func simulateCmd(fs *flag.FlagSet, w streams) func() error {
 	cfg := sim.Default2D()
 	dim := fs.Int("dim", 2, "2 (the paper's 2D maps) or 3")
 	fs.IntVar(&cfg.Particles, "particles", 0, "particles per `axis` (default 256 in 2D, 128 in 3D)")
@@ -70,7 +69,7 @@ func simulateCmd(fs *flag.FlagSet) func() error {
 			return err
 		}
 		return sim.WriteBatch(*out, cfg, o, *seed, *n, *threads, func(i int) {
-			fmt.Fprintf(os.Stderr, "simulation %d/%d written to %s\n", i+1, *n, *out)
+			fmt.Fprintf(w.err, "simulation %d/%d written to %s\n", i+1, *n, *out)
 		})
 	}
 }
@@ -98,7 +97,7 @@ func simulationMemory(cfg sim.Config, o sim.Output) (string, float64) {
 		cfg.Dim, cfg.Particles, cfg.Mesh, o.Grid, formatBytes(particles), formatBytes(mesh), formatBytes(grid)), particles + mesh + grid
 }
 
-func prepareCmd(fs *flag.FlagSet) func() error {
+func prepareCmd(fs *flag.FlagSet, w streams) func() error {
 	snapshot := fs.String("snapshot", "", "GADGET-2 snapshot `path` (a file, or the base name of snap.0, snap.1, …)")
 	types := fs.String("types", "1", "particle `types` of the snapshot, comma-separated (1 = dark matter)")
 	particles := fs.String("particles", "", "particle positions `file` (.npy, (n, 2) or (n, 3)), with --box")
@@ -147,7 +146,7 @@ func prepareCmd(fs *flag.FlagSet) func() error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "wrote %s: %v float32 (%s), provenance in %s\n", *out, f.Shape(), o.Transform, data.MetaPath(*out))
+		fmt.Fprintf(w.err, "wrote %s: %v float32 (%s), provenance in %s\n", *out, f.Shape(), o.Transform, data.MetaPath(*out))
 		return nil
 	}
 }

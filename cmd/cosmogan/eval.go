@@ -16,7 +16,7 @@ import (
 
 // evalCmd compares a candidate set (generated or reconstructed fields) with a
 // reference set using the estimators of §4.1 and writes the report.
-func evalCmd(fs *flag.FlagSet) func() error {
+func evalCmd(fs *flag.FlagSet, _ streams) func() error {
 	realPath := fs.String("real", "", "reference set `file`: .npy of float32 or float64, (M, N, N) images or (M, N, N, N) cubes")
 	fakePath := fs.String("fake", "", "candidate set `file`: .npy of the same image shape (generated or reconstructed fields)")
 	paired := fs.Bool("paired", false, "image i of --fake is the counterpart of image i of --real (same count): adds the Dice overlap (Eqs. 9–11)")

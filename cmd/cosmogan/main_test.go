@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cosmogan/cosmogan/model"
 )
 
 // TestExitStatus checks that usage and configuration mistakes end with status
@@ -86,5 +88,29 @@ func TestHelpEveryCommand(t *testing.T) {
 			t.Errorf("cosmogan %s: status %d, stdout %q, stderr %q; want 0 and %q on stdout",
 				strings.Join(args, " "), status, stdout.String(), stderr.String(), want)
 		}
+	}
+}
+
+// TestCommandsWriteToTheirStreams: what a command prints goes to the
+// streams mainStatus is given, not to the process's stdout and stderr.
+func TestCommandsWriteToTheirStreams(t *testing.T) {
+	dir := t.TempDir()
+	arch := model.Arch{Dim: 2, Size: 16, Latent: 8, Kernel: 5, GFilters: []int{8, 4, 1}, DFilters: []int{4, 8}}
+	ck := writeCodecCheckpoint(t, dir, "gan-final.ckpt", arch, "gan", "G", "D")
+	var stdout, stderr bytes.Buffer
+	out := filepath.Join(dir, "g.npy")
+	if status := mainStatus([]string{"generate", "--checkpoint", ck, "--n", "2", "--threads", "1", "--out", out}, &stdout, &stderr); status != 0 {
+		t.Fatalf("generate: status %d: %s", status, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "wrote 2 samples to "+out) {
+		t.Errorf("generate's stderr %q, want its message", stderr.String())
+	}
+	stdout.Reset()
+	args := []string{"bench", "scaling", "--config", "../../configs/tiny.toml", "--steps", "1", "--threads", "1", "--json", "--project-gpus", "8"}
+	if status := mainStatus(args, &stdout, &stderr); status != 0 {
+		t.Fatalf("bench scaling: status %d: %s", status, stderr.String())
+	}
+	if n := strings.Count(stdout.String(), "\n"); n != 2 || !strings.Contains(stdout.String(), `"efficiency"`) {
+		t.Errorf("bench scaling's stdout %q, want its measurement and projection as JSON lines", stdout.String())
 	}
 }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cosmogan/cosmogan/daemon"
 	"github.com/cosmogan/cosmogan/model"
 )
 
@@ -55,7 +55,7 @@ func TestMPITwoRanks(t *testing.T) {
 		t.Fatalf("mpirun -np 1: %v\n%s", err, out)
 	}
 	for _, stage := range []string{"gan", "ae"} {
-		a, b := loggedWeights(t, filepath.Join(two, "logs", "rank-0.jsonl"), stage), loggedWeights(t, filepath.Join(two, "logs", "rank-1.jsonl"), stage)
+		a, b := stageWeights(t, two, 0, stage), stageWeights(t, two, 1, stage)
 		if a == "" || a != b {
 			t.Errorf("%s: weights_sha256 %q on rank 0, %q on rank 1", stage, a, b)
 		}
@@ -91,23 +91,13 @@ func TestMPIBatchMustDivide(t *testing.T) {
 	}
 }
 
-// loggedWeights returns the last weights_sha256 a rank's log records for a
-// stage.
-func loggedWeights(t *testing.T, path, stage string) string {
+// stageWeights returns the weights_sha256 rank recorded at the end of a
+// stage in the run directory dir.
+func stageWeights(t *testing.T, dir string, rank int, stage string) string {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	ms, err := daemon.ReadMetrics(dir, rank)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var last string
-	for _, line := range strings.Split(string(b), "\n") {
-		var l struct {
-			Stage   string `json:"stage"`
-			Weights string `json:"weights_sha256"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Stage == stage && l.Weights != "" {
-			last = l.Weights
-		}
-	}
-	return last
+	return ms.Weights(stage)
 }

@@ -16,10 +16,7 @@ import (
 	"github.com/cosmogan/cosmogan/slurm"
 )
 
-// sbatchStdout receives the script or the job id (a variable for tests).
-var sbatchStdout io.Writer = os.Stdout
-
-func sbatchCmd(fs *flag.FlagSet) func() error {
+func sbatchCmd(fs *flag.FlagSet, w streams) func() error {
 	config := fs.String("config", "", "configuration `file` of the run (required; checked as the daemon will, and for device = \"cuda\" against --gpus-per-task)")
 	runDir := fs.String("run-dir", "", "run `directory` (required); its parent must exist; holds slurm-JOBID.out")
 	nodes := fs.Int("nodes", 1, "`nodes` of the job")
@@ -67,7 +64,7 @@ func sbatchCmd(fs *flag.FlagSet) func() error {
 		if err := checkRanks(cfg, *config, *nodes, *tasks); err != nil {
 			return err
 		}
-		if cfg.Device == "cuda" && *gpus == 0 {
+		if cfg.Device == daemon.DeviceCUDA && *gpus == 0 {
 			return usageError{fmt.Sprintf("--config %s trains on GPUs (device = \"cuda\") but the job asks for none: add --gpus-per-task 1", *config)}
 		}
 		dir, err := filepath.Abs(*runDir)
@@ -99,7 +96,7 @@ func sbatchCmd(fs *flag.FlagSet) func() error {
 			return usageError{err.Error()}
 		}
 		if !*submit {
-			_, err := io.WriteString(sbatchStdout, script)
+			_, err := io.WriteString(w.out, script)
 			return err
 		}
 		// Slurm opens RUN_DIR/slurm-JOBID.out before the script runs: the
@@ -116,7 +113,7 @@ func sbatchCmd(fs *flag.FlagSet) func() error {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(sbatchStdout, id)
+		_, err = fmt.Fprintln(w.out, id)
 		return err
 	}
 }

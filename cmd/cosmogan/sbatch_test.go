@@ -19,9 +19,6 @@ import (
 func sbatchRun(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	old := sbatchStdout
-	sbatchStdout = &stdout
-	defer func() { sbatchStdout = old }()
 	status := mainStatus(append([]string{"sbatch"}, args...), &stdout, &stderr)
 	return status, stdout.String(), stderr.String()
 }

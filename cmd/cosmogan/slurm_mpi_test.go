@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cosmogan/cosmogan/daemon"
 	"github.com/cosmogan/cosmogan/slurm/slurmtest"
 )
 
@@ -43,7 +43,7 @@ func TestSlurmRequeueResumesExactly(t *testing.T) {
 
 	// Wait until the GAN stage is under way, then warn the steps.
 	deadline := time.Now().Add(90 * time.Second)
-	for !ganStep(filepath.Join(run, "logs", "rank-0.jsonl"), 200) {
+	for !ganStep(run, 200) {
 		if time.Now().After(deadline) {
 			t.Fatalf("job %s never reached GAN step 200:\n%s", id, c.Logs())
 		}
@@ -67,14 +67,11 @@ func TestSlurmRequeueResumesExactly(t *testing.T) {
 	}
 }
 
-// ganStep reports whether a rank's log has reached GAN step n.
-func ganStep(path string, n int) bool {
-	for _, line := range strings.Split(readAll(path), "\n") {
-		var l struct {
-			Message string `json:"message"`
-			Step    int    `json:"step"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Message == "gan" && l.Step >= n {
+// ganStep reports whether rank 0 of the run in dir has recorded GAN step n.
+func ganStep(dir string, n int) bool {
+	ms, _ := daemon.ReadMetrics(dir, 0) // a run that has not started yet has none
+	for _, m := range ms {
+		if m.Kind == daemon.MetricTrain && m.Stage == "gan" && m.Step >= n {
 			return true
 		}
 	}

@@ -1,4 +1,4 @@
-package daemon
+package bench
 
 import (
 	"fmt"
@@ -13,9 +13,9 @@ import (
 // the default to read the GPU kernels' throughput against.
 const H200PeakTFLOPS = 67
 
-// KernelBench is the timing of one GPU convolution kernel on one layer's
+// KernelResult is the timing of one GPU convolution kernel on one layer's
 // geometry.
-type KernelBench struct {
+type KernelResult struct {
 	Net    string  `json:"net"`
 	Layer  string  `json:"layer"`
 	Kernel string  `json:"kernel"` // conv_fwd, conv_bwd_data or conv_bwd_filter
@@ -25,34 +25,34 @@ type KernelBench struct {
 	OfPeak float64 `json:"of_peak"` // fraction of the peak
 }
 
-// KernelsBench is `cosmogan bench kernels`.
-type KernelsBench struct {
+// KernelsResult is `cosmogan bench kernels`.
+type KernelsResult struct {
 	Dim, Batch, Reps int
 	Device           string
 	PeakTFLOPS       float64
-	Kernels          []KernelBench
+	Kernels          []KernelResult
 }
 
-// BenchKernels times the three convolution kernels (forward, data gradient,
+// Kernels times the three convolution kernels (forward, data gradient,
 // filter gradient) on the geometry of every convolution and transposed
 // convolution of the paper's G and D (Table A.1 for dim 2, A.2 for dim 3) on
 // the first GPU, each the median of reps launches after one warm-up, and
 // reads them against peakTFLOPS. Every kernel does the convolution's
 // 2·multiply-adds FLOPs.
-func BenchKernels(dim, batch, reps int, peakTFLOPS float64) (KernelsBench, error) {
+func Kernels(dim, batch, reps int, peakTFLOPS float64) (KernelsResult, error) {
 	arch, err := paperArch(dim)
 	if err != nil {
-		return KernelsBench{}, err
+		return KernelsResult{}, err
 	}
 	if batch < 1 || reps < 1 || peakTFLOPS <= 0 {
-		return KernelsBench{}, configErrorf("--batch %d, --steps %d, --peak-tflops %g: want all > 0", batch, reps, peakTFLOPS)
+		return KernelsResult{}, argErrorf("--batch %d, --steps %d, --peak-tflops %g: want all > 0", batch, reps, peakTFLOPS)
 	}
-	gpu, err := openGPU(Config{Device: "cuda"}, func(string) string { return "" })
+	gpu, err := openGPU(0)
 	if err != nil {
-		return KernelsBench{}, err
+		return KernelsResult{}, err
 	}
 	defer gpu.Close()
-	return benchKernels(gpu, arch, batch, reps, peakTFLOPS)
+	return kernelsOn(gpu, arch, batch, reps, peakTFLOPS)
 }
 
 // geometric is a layer that runs as a convolution (model.Conv and
@@ -61,8 +61,8 @@ type geometric interface {
 	Geometry() (kernels.ConvShape, int)
 }
 
-func benchKernels(gpu *cuda.Device, arch model.Arch, batch, reps int, peakTFLOPS float64) (KernelsBench, error) {
-	res := KernelsBench{Dim: arch.Dim, Batch: batch, Reps: reps, Device: gpu.Name(), PeakTFLOPS: peakTFLOPS}
+func kernelsOn(gpu *cuda.Device, arch model.Arch, batch, reps int, peakTFLOPS float64) (KernelsResult, error) {
+	res := KernelsResult{Dim: arch.Dim, Batch: batch, Reps: reps, Device: gpu.Name(), PeakTFLOPS: peakTFLOPS}
 	g, err := model.NewGenerator(arch)
 	if err != nil {
 		return res, err
@@ -105,7 +105,7 @@ func benchKernels(gpu *cuda.Device, arch model.Arch, batch, reps int, peakTFLOPS
 					return res, fmt.Errorf("%s on %v: %w", k.name, l, err)
 				}
 				gf := flops / sec / 1e9
-				res.Kernels = append(res.Kernels, KernelBench{Net: n.Name, Layer: fmt.Sprint(l), Kernel: k.name,
+				res.Kernels = append(res.Kernels, KernelResult{Net: n.Name, Layer: fmt.Sprint(l), Kernel: k.name,
 					Flops: flops, S: sec, GFLOPS: gf, OfPeak: gf / (peakTFLOPS * 1e3)})
 			}
 			gpu.Release(mark)

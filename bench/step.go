@@ -1,4 +1,4 @@
-package daemon
+package bench
 
 import (
 	"math/rand/v2"
@@ -7,8 +7,8 @@ import (
 	"github.com/cosmogan/cosmogan/model"
 )
 
-// StepBench is the result of timing GAN training steps.
-type StepBench struct {
+// StepResult is the result of timing GAN training steps.
+type StepResult struct {
 	Dim          int     `json:"dim"`
 	Batch        int     `json:"batch"`
 	Device       string  `json:"device"` // "cpu", or the GPU's name
@@ -22,43 +22,43 @@ type StepBench struct {
 	FlopsD       int     `json:"fd_per_sample"` // forward FLOPs of D per sample
 }
 
-// BenchStep times full GAN training steps of the paper's networks (Table A.1
+// Step times full GAN training steps of the paper's networks (Table A.1
 // for dim 2, A.2 for dim 3) on random data, after one warm-up step. FLOPs
 // count 2 per multiply-add of the convolution and dense layers; a step is G
 // forward + backward (3 forwards' worth) and three D forward + backward
 // passes (9), per sample: batch·(3·F_G + 9·F_D). scripts/bench_torch.py
 // counts the PyTorch peer the same way. With device "cuda" the steps run on
 // the first GPU (model.DeviceGAN), the batch uploaded each step as in training.
-func BenchStep(dim, batch, steps, threads int, device string) (StepBench, error) {
+func Step(dim, batch, steps, threads int, device string) (StepResult, error) {
 	arch, err := paperArch(dim)
 	if err != nil {
-		return StepBench{}, err
+		return StepResult{}, err
 	}
 	if batch < 1 || steps < 1 {
-		return StepBench{}, configErrorf("--batch %d, --steps %d: want both ≥ 1", batch, steps)
+		return StepResult{}, argErrorf("--batch %d, --steps %d: want both ≥ 1", batch, steps)
 	}
 	if device != "cpu" && device != "cuda" {
-		return StepBench{}, configErrorf("--device %q: want cpu or cuda", device)
+		return StepResult{}, argErrorf("--device %q: want cpu or cuda", device)
 	}
 	team := kernels.NewTeam(threads)
 	defer team.Close()
-	ctx := model.NewCtx(team)
+	ws := model.NewWorkspace(team)
 	rng := rand.New(rand.NewPCG(1, 2))
 	gan, err := model.NewGAN(arch, model.DefaultAdam(), rng)
 	if err != nil {
-		return StepBench{}, err
+		return StepResult{}, err
 	}
-	res := StepBench{Dim: dim, Batch: batch, Device: "cpu", Threads: team.Threads(), Steps: steps}
-	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(ctx, b) }
+	res := StepResult{Dim: dim, Batch: batch, Device: "cpu", Threads: team.Threads(), Steps: steps}
+	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(ws, b) }
 	if device != "cpu" {
-		gpu, err := openGPU(Config{Device: device}, func(string) string { return "" })
+		gpu, err := openGPU(0)
 		if err != nil {
-			return StepBench{}, err
+			return StepResult{}, err
 		}
 		defer gpu.Close()
 		dg, err := model.NewDeviceGAN(gpu, gan)
 		if err != nil {
-			return StepBench{}, err
+			return StepResult{}, err
 		}
 		step, res.Device = dg.Step, gpu.Name()
 	}
@@ -71,22 +71,11 @@ func BenchStep(dim, batch, steps, threads int, device string) (StepBench, error)
 	}
 	median, err := median(steps, func() error { _, err := step(b); return err })
 	if err != nil {
-		return StepBench{}, err
+		return StepResult{}, err
 	}
 	fg, fd := gan.G.FLOPs(), gan.D.FLOPs()
 	flops := float64(batch) * float64(3*fg+9*fd)
 	res.StepSeconds, res.SamplesPerS, res.GFLOPS = median, float64(batch)/median, flops/median/1e9
 	res.FlopsPerStep, res.FlopsG, res.FlopsD = flops, fg, fd
 	return res, nil
-}
-
-// paperArch is the paper's network for --dim: Table A.1 (2) or A.2 (3).
-func paperArch(dim int) (model.Arch, error) {
-	switch dim {
-	case 2:
-		return model.Paper2D(), nil
-	case 3:
-		return model.Paper3D(), nil
-	}
-	return model.Arch{}, configErrorf("--dim %d: want 2 or 3", dim)
 }

@@ -1,4 +1,4 @@
-package daemon
+package bench
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // BenchmarkGANStep times full GAN steps of the paper's networks on 2 threads
 // and reports the allocations per step, which must be 0 once warm:
 //
-//	go test -run '^$' -bench GANStep -benchtime 3x ./daemon
+//	go test -run '^$' -bench GANStep -benchtime 3x ./bench
 func BenchmarkGANStep(b *testing.B) {
 	for _, c := range []struct {
 		arch  model.Arch
@@ -23,7 +23,7 @@ func BenchmarkGANStep(b *testing.B) {
 		b.Run(fmt.Sprintf("dim=%d/batch=%d", c.arch.Dim, c.batch), func(b *testing.B) {
 			team := kernels.NewTeam(2)
 			defer team.Close()
-			ctx := model.NewCtx(team)
+			ws := model.NewWorkspace(team)
 			rng := rand.New(rand.NewPCG(1, 2))
 			gan, err := model.NewGAN(c.arch, model.DefaultAdam(), rng)
 			if err != nil {
@@ -41,14 +41,14 @@ func BenchmarkGANStep(b *testing.B) {
 			// collection empties them; refilling them allocates).
 			for range 2 {
 				runtime.GC()
-				if _, err := gan.Step(ctx, batch); err != nil {
+				if _, err := gan.Step(ws, batch); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := gan.Step(ctx, batch); err != nil {
+				if _, err := gan.Step(ws, batch); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,4 +1,4 @@
-package daemon
+package bench
 
 import (
 	"fmt"
@@ -10,8 +10,8 @@ import (
 	"github.com/cosmogan/cosmogan/model"
 )
 
-// LayerBench is the timing of one layer of the paper's G or D on a batch.
-type LayerBench struct {
+// LayerResult is the timing of one layer of the paper's G or D on a batch.
+type LayerResult struct {
 	Net       string  `json:"net"` // "G" or "D"
 	Index     int     `json:"index"`
 	Layer     string  `json:"layer"`
@@ -23,43 +23,43 @@ type LayerBench struct {
 	BackwardG float64 `json:"backward_gflops"`
 }
 
-// LayersBench is `cosmogan bench layers`: every layer of the paper's
+// LayersResult is `cosmogan bench layers`: every layer of the paper's
 // networks, with the GEMM ceiling (Sgemm at n = 1024 on the same threads) to
 // read each layer's GFLOP/s against.
-type LayersBench struct {
+type LayersResult struct {
 	Dim, Batch, Threads, Reps int
 	CeilingGFLOPS             float64
-	Layers                    []LayerBench
+	Layers                    []LayerResult
 }
 
-// BenchLayers times the forward and the backward pass (parameter gradients
+// Layers times the forward and the backward pass (parameter gradients
 // and input gradient, as in D during the G update) of every layer of the
 // paper's G and D (Table A.1 for dim 2, A.2 for dim 3) in training mode on a
 // batch of random data, each the median of reps runs after one warm-up run.
 // The layers see the activations the previous layers produced, so batch norm
 // and activations work on realistic values.
-func BenchLayers(dim, batch, reps, threads int) (LayersBench, error) {
+func Layers(dim, batch, reps, threads int) (LayersResult, error) {
 	arch, err := paperArch(dim)
 	if err != nil {
-		return LayersBench{}, err
+		return LayersResult{}, err
 	}
 	if batch < 1 || reps < 1 {
-		return LayersBench{}, configErrorf("--batch %d, --steps %d: want both ≥ 1", batch, reps)
+		return LayersResult{}, argErrorf("--batch %d, --steps %d: want both ≥ 1", batch, reps)
 	}
 	team := kernels.NewTeam(threads)
 	defer team.Close()
-	ctx := model.NewCtx(team)
+	ws := model.NewWorkspace(team)
 	rng := rand.New(rand.NewPCG(1, 2))
-	res := LayersBench{Dim: dim, Batch: batch, Threads: team.Threads(), Reps: reps}
+	res := LayersResult{Dim: dim, Batch: batch, Threads: team.Threads(), Reps: reps}
 	ceiling := gemmShapes[0]
 	res.CeilingGFLOPS = 2 * float64(ceiling.M*ceiling.N*ceiling.K) / gemmSeconds(team, ceiling, reps) / 1e9
 	g, err := model.NewGenerator(arch)
 	if err != nil {
-		return LayersBench{}, err
+		return LayersResult{}, err
 	}
 	d, err := model.NewDiscriminator(arch)
 	if err != nil {
-		return LayersBench{}, err
+		return LayersResult{}, err
 	}
 	for _, n := range []*model.Net{g, d} {
 		n.Init(rng)
@@ -69,15 +69,15 @@ func BenchLayers(dim, batch, reps, threads int) (LayersBench, error) {
 		}
 		for i, l := range n.Layers {
 			var y []float32
-			fwd := timed(reps, nil, func() { y = l.Forward(ctx, x, batch, true) })
+			fwd := timed(reps, nil, func() { y = l.Forward(ws, x, batch, true) })
 			dy := make([]float32, len(y))
 			for k := range dy {
 				dy[k] = float32(rng.NormFloat64())
 			}
 			// Backward needs the Forward just before it.
-			bwd := timed(reps, func() { l.Forward(ctx, x, batch, true) }, func() { l.Backward(ctx, dy, true, true) })
+			bwd := timed(reps, func() { l.Forward(ws, x, batch, true) }, func() { l.Backward(ws, dy, true, true) })
 			flops := float64(batch) * float64(l.FLOPs())
-			res.Layers = append(res.Layers, LayerBench{Net: n.Name, Index: i, Layer: fmt.Sprint(l),
+			res.Layers = append(res.Layers, LayerResult{Net: n.Name, Index: i, Layer: fmt.Sprint(l),
 				Values: len(y) / batch, Flops: flops, ForwardS: fwd, BackwardS: bwd,
 				ForwardG: flops / fwd / 1e9, BackwardG: 2 * flops / bwd / 1e9})
 			x = y

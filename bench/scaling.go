@@ -1,8 +1,9 @@
-package daemon
+package bench
 
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 
 	"github.com/cosmogan/cosmogan/kernels"
@@ -10,9 +11,22 @@ import (
 	"github.com/cosmogan/cosmogan/parallel"
 )
 
-// ScalingBench is what `cosmogan bench scaling` measures on each rank, for
+// ScalingConfig is what the scaling benchmark takes of a run's
+// configuration: the GAN stage's networks, optimizer, global batch and label
+// noise, the threads per rank, the seed of the draws, and the device.
+type ScalingConfig struct {
+	Arch       model.Arch
+	Adam       model.AdamConfig
+	Batch      int     // global batch (gan.batch)
+	LabelNoise float64 // gan.label_noise
+	Threads    int     // per rank; 0 = all cores
+	Seed       uint64
+	CUDA       bool // each rank steps on its GPU (device = "cuda")
+}
+
+// ScalingResult is what `cosmogan bench scaling` measures on each rank, for
 // the GAN step of a configuration at its global batch split over the ranks.
-type ScalingBench struct {
+type ScalingResult struct {
 	Ranks          int     `json:"ranks"`
 	Rank           int     `json:"rank"`
 	Device         string  `json:"device"` // "cpu", or this rank's GPU
@@ -26,34 +40,39 @@ type ScalingBench struct {
 	Efficiency     float64 `json:"efficiency"` // one_rank_s / (ranks · (compute_s + allreduce_s))
 }
 
-// BenchScaling times the GAN step of cfg's networks data-parallel on comm:
+// Scaling times the GAN step of cfg's networks data-parallel on comm:
 // computation and gradient all-reduce separately, a one-value all-reduce for
 // the latency, and the whole global batch on one rank's cores for the
-// efficiency. With device = "cuda" each rank steps on its GPU, the gradients'
-// round trip through the host counted as computation.
-func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, error) {
+// efficiency. With cfg.CUDA each rank steps on its GPU (the node's GPUs taken
+// in turn by parallel.LocalRank), the gradients' round trip through the host
+// counted as computation.
+func Scaling(cfg ScalingConfig, steps int, comm parallel.Comm) (ScalingResult, error) {
 	size := comm.Size()
-	if cfg.GAN.Batch%size != 0 {
-		return ScalingBench{}, configErrorf("gan.batch = %d does not divide over %d ranks", cfg.GAN.Batch, size)
+	if cfg.Batch%size != 0 {
+		return ScalingResult{}, argErrorf("gan.batch = %d does not divide over %d ranks", cfg.Batch, size)
 	}
 	if steps < 1 {
-		return ScalingBench{}, configErrorf("--steps %d: want ≥ 1", steps)
+		return ScalingResult{}, argErrorf("--steps %d: want ≥ 1", steps)
 	}
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
-	ctx := model.NewCtx(team)
-	gan, err := model.NewGAN(cfg.Model, cfg.GAN.AdamConfig, newStreamFor(cfg.Seed, "bench").fixed())
+	ws := model.NewWorkspace(team)
+	gan, err := model.NewGAN(cfg.Arch, cfg.Adam, rand.New(rand.NewPCG(cfg.Seed, 1)))
 	if err != nil {
-		return ScalingBench{}, &ConfigError{err}
+		return ScalingResult{}, &ArgError{err}
 	}
-	res := ScalingBench{Ranks: size, Rank: comm.Rank(), Device: "cpu", GlobalBatch: cfg.GAN.Batch,
+	res := ScalingResult{Ranks: size, Rank: comm.Rank(), Device: "cpu", GlobalBatch: cfg.Batch,
 		ReduceBytes: 4 * (len(gan.G.Grads) + len(gan.D.Grads))}
-	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(ctx, b) }
-	gpu, err := openGPU(cfg, os.Getenv)
-	if err != nil {
-		return res, err
-	}
-	if gpu != nil {
+	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(ws, b) }
+	if cfg.CUDA {
+		local, err := parallel.LocalRank(os.Getenv)
+		if err != nil {
+			return res, err
+		}
+		gpu, err := openGPU(local)
+		if err != nil {
+			return res, err
+		}
 		defer gpu.Close()
 		dg, err := model.NewDeviceGAN(gpu, gan)
 		if err != nil {
@@ -62,17 +81,17 @@ func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, erro
 		step, res.Device = dg.Step, gpu.Name()
 	}
 	timeSteps := func(n int) (float64, error) {
-		b := model.NewGANBatch(cfg.Model, n)
-		rng := newStreamFor(cfg.Seed, "bench/batch").fixed()
+		b := model.NewGANBatch(cfg.Arch, n)
+		rng := rand.New(rand.NewPCG(cfg.Seed, 2))
 		for i := range b.Real {
 			b.Real[i] = float32(2*rng.Float64() - 1)
 		}
 		for i := range n {
-			b.Draw(i, cfg.GAN.LabelNoise, rng)
+			b.Draw(i, cfg.LabelNoise, rng)
 		}
 		return median(steps, func() error { _, err := step(b); return err })
 	}
-	if res.ComputeSeconds, err = timeSteps(cfg.GAN.Batch / size); err != nil {
+	if res.ComputeSeconds, err = timeSteps(cfg.Batch / size); err != nil {
 		return res, err
 	}
 	if res.ReduceSeconds, err = median(steps, func() error {
@@ -90,7 +109,7 @@ func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, erro
 	// The baseline: the whole global batch on one rank's cores. Every rank
 	// times it at once, each on its own cores, so that no rank waits in a
 	// collective (MPI waits by spinning) while another is being timed.
-	if res.OneRankSeconds, err = timeSteps(cfg.GAN.Batch); err != nil {
+	if res.OneRankSeconds, err = timeSteps(cfg.Batch); err != nil {
 		return res, err
 	}
 	t := []float64{res.OneRankSeconds}
@@ -99,7 +118,7 @@ func BenchScaling(cfg Config, steps int, comm parallel.Comm) (ScalingBench, erro
 	}
 	res.OneRankSeconds = t[0] / float64(size)
 	total := res.ComputeSeconds + res.ReduceSeconds
-	res.SamplesPerS = float64(cfg.GAN.Batch) / total
+	res.SamplesPerS = float64(cfg.Batch) / total
 	res.Efficiency = res.OneRankSeconds / (float64(size) * total)
 	return res, nil
 }
@@ -118,12 +137,12 @@ type Projection struct {
 // without overlap of communication and computation (a lower bound).
 func ProjectRing(gpus []int, stepCompute, latency float64, bytes int, linkGbps float64) ([]Projection, error) {
 	if !(stepCompute > 0) || !(linkGbps > 0) || latency < 0 {
-		return nil, configErrorf("--step-compute %g and --link-gbps %g must be positive", stepCompute, linkGbps)
+		return nil, argErrorf("--step-compute %g and --link-gbps %g must be positive", stepCompute, linkGbps)
 	}
 	var out []Projection
 	for _, n := range gpus {
 		if n < 1 {
-			return nil, configErrorf("--project-gpus: %d GPUs, want ≥ 1", n)
+			return nil, argErrorf("--project-gpus: %d GPUs, want ≥ 1", n)
 		}
 		msgs := 2 * float64(n-1)
 		t := msgs * (latency + float64(bytes)/float64(n)*8/(linkGbps*1e9))
@@ -133,7 +152,7 @@ func ProjectRing(gpus []int, stepCompute, latency float64, bytes int, linkGbps f
 }
 
 // String formats a scaling measurement for the terminal.
-func (s ScalingBench) String() string {
+func (s ScalingResult) String() string {
 	return fmt.Sprintf("rank %d/%d: compute %.4f s, all-reduce %.4f s (%.1f MB, %.1f GB/s), latency %.1f µs, %.1f samples/s, efficiency %.2f vs one rank (%.4f s for %d samples)",
 		s.Rank, s.Ranks, s.ComputeSeconds, s.ReduceSeconds, float64(s.ReduceBytes)/1e6,
 		float64(s.ReduceBytes)/math.Max(s.ReduceSeconds, 1e-12)/1e9, s.LatencySeconds*1e6, s.SamplesPerS, s.Efficiency, s.OneRankSeconds, s.GlobalBatch)

@@ -1,4 +1,4 @@
-package daemon
+package bench
 
 import (
 	"fmt"
@@ -30,8 +30,8 @@ var gemmShapes = []gemmShape{
 	{Name: "2D conv 64→128 dcols", M: 64 * 25, N: 50 * 16 * 16, K: 128, TransA: true},
 }
 
-// GemmBench is the speed of one Sgemm problem on a number of threads.
-type GemmBench struct {
+// GemmResult is the speed of one Sgemm problem on a number of threads.
+type GemmResult struct {
 	Shape   string  `json:"shape"`
 	M       int     `json:"m"`
 	N       int     `json:"n"`
@@ -43,21 +43,21 @@ type GemmBench struct {
 	GFLOPS  float64 `json:"gflops"`  // 2·M·N·K per call
 }
 
-// BenchGemm times Sgemm on gemmShapes for every thread count, each the
+// Gemm times Sgemm on gemmShapes for every thread count, each the
 // median of reps calls after one warm-up call.
-func BenchGemm(threads []int, reps int) ([]GemmBench, error) {
+func Gemm(threads []int, reps int) ([]GemmResult, error) {
 	if reps < 1 {
-		return nil, configErrorf("--steps %d: want ≥ 1", reps)
+		return nil, argErrorf("--steps %d: want ≥ 1", reps)
 	}
-	var res []GemmBench
+	var res []GemmResult
 	for _, th := range threads {
 		if th < 0 {
-			return nil, configErrorf("--threads %d: want ≥ 0", th)
+			return nil, argErrorf("--threads %d: want ≥ 0", th)
 		}
 		team := kernels.NewTeam(th)
 		for _, s := range gemmShapes {
 			sec := gemmSeconds(team, s, reps)
-			res = append(res, GemmBench{Shape: s.Name, M: s.M, N: s.N, K: s.K, TransA: s.TransA, TransB: s.TransB,
+			res = append(res, GemmResult{Shape: s.Name, M: s.M, N: s.N, K: s.K, TransA: s.TransA, TransB: s.TransB,
 				Threads: team.Threads(), Seconds: sec, GFLOPS: 2 * float64(s.M) * float64(s.N) * float64(s.K) / sec / 1e9})
 		}
 		team.Close()
@@ -84,6 +84,6 @@ func gemmSeconds(team *kernels.Team, s gemmShape, reps int) float64 {
 	return timed(reps, nil, func() { kernels.Sgemm(team, s.TransA, s.TransB, s.M, s.N, s.K, 1, a, lda, b, ldb, 0, c, s.N) })
 }
 
-func (g GemmBench) String() string {
+func (g GemmResult) String() string {
 	return fmt.Sprintf("%-22s %5d %6d %6d  %d threads  %8.2f ms  %6.1f GFLOP/s", g.Shape, g.M, g.N, g.K, g.Threads, g.Seconds*1e3, g.GFLOPS)
 }
