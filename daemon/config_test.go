@@ -19,6 +19,10 @@ func TestShippedConfigurationsParse(t *testing.T) {
 	if err := def.Validate(); err != nil {
 		t.Errorf("DefaultConfig: %v", err)
 	}
+	// config.toml lists every key with its default: the two must not drift.
+	if shipped, err := LoadConfig("../config.toml"); err == nil && configDiff(shipped, def) != nil {
+		t.Errorf("config.toml and DefaultConfig differ: %v", configDiff(shipped, def))
+	}
 }
 
 // TestConfigErrorsNameTheKey checks that each kind of bad configuration is a
