@@ -80,7 +80,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>cosmogan run report</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}img{max-width:100%}</style></head>
 <body><h1>cosmogan run report</h1>
-<p>Configuration: <code>../config.toml</code>. Scores: each distance of §4.1 divided by its noise floor (the same distance between two halves of the reference set, split by field), summed (and the deviation of the collapse ratio); about 6 for two sets as alike as two halves of the reference, lower is better.</p>
+<p>Configuration: <code>../config.toml</code>. Scores: each distance of §4.1 divided by its noise floor (the same distance between two halves of the reference set, split by field), summed; about 5 for two sets as alike as two halves of the reference, lower is better.</p>
 {{range .Notes}}<p><strong>Note:</strong> {{.}}</p>
 {{end}}<ul>
 <li><a href="gan/report.html">Best generator against held-out test crops</a>: score {{printf "%.4g" .GAN}}</li>

@@ -52,17 +52,14 @@ import (
 // values in its extreme bins.
 //
 // Score is the number to minimize when choosing a checkpoint: PixelPDF,
-// MeanDensity, PowerSpectrum, PeakCounts, LogFieldSpectrum and the deviation
-// |Collapse − 1|, each divided by its noise floor (Floors.Median, at least
-// MinFloor), so that every term counts in units of the reference's own
-// noise: a term at its floor adds about 1, whatever the estimator. Each
-// catches failures the others miss (the PDF a wrong contrast, the mean
-// density a biased mean, the spectra wrong scales and a checkerboard, the
-// peaks missing halos, the collapse ratio samples that are near-copies of
-// each other, which GAN training drifts into while the other distances
-// still improve). It leaves Dice out so that GAN checkpoints (unpaired) and
-// autoencoder checkpoints are ranked alike, and the other ratios, which the
-// acceptance table judges.
+// MeanDensity, PowerSpectrum, PeakCounts and LogFieldSpectrum, each divided
+// by its noise floor (Floors.Median, at least MinFloor), so that every term
+// counts in units of the reference's own noise: a term at its floor adds
+// about 1, whatever the estimator. Each catches failures the others miss
+// (the PDF a wrong contrast, the mean density mode collapse, the spectra
+// wrong scales and a checkerboard, the peaks missing halos). It leaves
+// Dice out so that GAN checkpoints (unpaired) and autoencoder checkpoints
+// are ranked alike, and the ratios, which the acceptance table judges.
 // Sum is the score before floors existed: the unweighted sum of the four
 // linear-density distances, kept to compare with earlier runs.
 type Distances struct {
@@ -108,7 +105,7 @@ var distanceFields = []struct {
 	{"peak heights, W1 in log₁₀ ρ", func(d *Distances) *float64 { return &d.PeakHeights }, false, false},
 	{"number of peaks, ratio", func(d *Distances) *float64 { return &d.PeakNumber }, true, false},
 	{"spread of log-field P(k), ratio", func(d *Distances) *float64 { return &d.SpectrumSpread }, true, false},
-	{"nearest other sample, ratio", func(d *Distances) *float64 { return &d.Collapse }, true, true},
+	{"nearest other sample, ratio", func(d *Distances) *float64 { return &d.Collapse }, true, false},
 	{"nearest training crop, ratio", func(d *Distances) *float64 { return d.Memorization }, true, false},
 	{"score, Σ distance / floor", func(d *Distances) *float64 { return &d.Score }, false, false},
 	{"sum of the four linear-density distances", func(d *Distances) *float64 { return &d.Sum }, false, false},
@@ -160,19 +157,13 @@ func distances(ref, fake *Stats) Distances {
 	return d
 }
 
-// weigh sets d.Score from the scored distances and their floors; a ratio
-// counts by its deviation |ratio − 1|, as its floor does.
+// weigh sets d.Score from the scored distances and their floors.
 func (d *Distances) weigh(floor Distances) {
 	d.Score = 0
 	for _, f := range distanceFields {
-		if !f.scored {
-			continue
+		if f.scored {
+			d.Score += *f.get(d) / math.Max(*f.get(&floor), MinFloor)
 		}
-		v := *f.get(d)
-		if f.ratio {
-			v = math.Abs(v - 1)
-		}
-		d.Score += v / math.Max(*f.get(&floor), MinFloor)
 	}
 }
 

@@ -25,7 +25,7 @@ type Floors struct {
 	// median and the 90th percentile over Splits random splits of the
 	// reference into two halves of how far the halves are from agreement:
 	// the distance itself, or |ratio − 1| for a ratio. Their Score is that
-	// of a half against the other, weighed by Median: about 6 (the number
+	// of a half against the other, weighed by Median: about 5 (the number
 	// of terms) at the median for a candidate as close to the reference as
 	// its own halves are. Halves have half the images of the reference, so
 	// a candidate set as large as the reference is expected at about 1/√2
