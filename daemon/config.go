@@ -152,7 +152,7 @@ func DefaultConfig() Config {
 			Slope: -2, Sigma: 1.5, TestFraction: 0.2, ValidationFraction: 0.1},
 		Model: model.Arch{Dim: 2, Size: 64, Latent: 100, Kernel: 4,
 			GFilters: []int{128, 64, 32, 16, 1}, DFilters: []int{16, 32, 64, 128, 256}},
-		GAN: GANConfig{Batch: 32, Steps: 2500, LabelNoise: 0.05, CheckpointEvery: 250, LogEvery: 50, EvalEvery: 250, EvalSamples: 64,
+		GAN: GANConfig{Batch: 32, Steps: 3500, LabelNoise: 0.05, CheckpointEvery: 250, LogEvery: 50, EvalEvery: 250, EvalSamples: 64,
 			AdamConfig: model.DefaultAdam()},
 		AE: AEConfig{Batch: 32, Steps: 600, EvalEvery: 100, Patience: 5, ValidationCrops: 64,
 			CheckpointEvery: 250, LogEvery: 50, AdamConfig: model.DefaultAdam()},
