@@ -75,8 +75,20 @@ func TestRunDirIsLocked(t *testing.T) {
 }
 
 // TestRunDirMustBeARunDirectory refuses a file and a non-empty folder that
-// is not a run directory, touching neither.
+// is not a run directory, touching neither, and accepts a new run directory
+// that holds only the output file Slurm opened for the job.
 func TestRunDirMustBeARunDirectory(t *testing.T) {
+	slurmRun := runDir(filepath.Join(t.TempDir(), "slurm-run"))
+	os.MkdirAll(string(slurmRun), 0o755)
+	os.WriteFile(slurmRun.path("slurm-775926.out"), []byte("job starting\n"), 0o644)
+	os.WriteFile(slurmRun.path("slurm-12_3.out"), nil, 0o644) // an array task
+	if err := slurmRun.checkUsable(); err != nil {
+		t.Errorf("a run directory with Slurm's output file: %v", err)
+	}
+	os.WriteFile(slurmRun.path("slurm-notes.out"), nil, 0o644)
+	if err := slurmRun.checkUsable(); err == nil {
+		t.Error("slurm-notes.out was taken for a Slurm output file")
+	}
 	cfg := tinyConfig(t)
 	base := t.TempDir()
 	file := filepath.Join(base, "notes.txt")

@@ -39,7 +39,7 @@ func (d runDir) checkUsable() error {
 	}
 	var foreign []string
 	for _, e := range entries {
-		if !runDirEntries[e.Name()] {
+		if !runDirEntries[e.Name()] && !slurmOutput(e.Name()) {
 			foreign = append(foreign, e.Name())
 		}
 	}
@@ -55,6 +55,15 @@ func (d runDir) checkUsable() error {
 	}
 	return configErrorf("run_dir %s is not empty and not a cosmogan run directory (it holds %s): use a new or empty directory",
 		d, strings.Join(foreign, ", "))
+}
+
+// slurmOutput reports whether name is the output file of a Slurm job of the
+// run: `cosmogan sbatch` puts slurm-JOBID.out in the run directory, and
+// Slurm creates it before the run starts.
+func slurmOutput(name string) bool {
+	id, ok := strings.CutPrefix(name, "slurm-")
+	id, ok2 := strings.CutSuffix(id, ".out")
+	return ok && ok2 && id != "" && strings.Trim(id, "0123456789_") == ""
 }
 
 // lock takes an exclusive lock on RUN_DIR/lock for as long as the run goes

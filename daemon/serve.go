@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strconv"
@@ -22,22 +23,22 @@ import (
 // after the same step with a checkpoint written; after SIGUSR1 inside a Slurm
 // job (sbatch --signal=USR1@lead, or scancel --signal=USR1), rank 0 requeues
 // the job, which then resumes from that checkpoint. A run stopped so returns
-// no error, and on rank 0 a note for the user (what happened, how it
-// continues), which the caller prints: library code does not. On an error
-// that other ranks may not share, the rank logs it and the job is aborted so
-// that none is left waiting.
-func Serve(cfg Config, dir string) (note string, err error) {
+// no error, and rank 0 writes a note for the user (what happened, how it
+// continues) to notes, at once: the requeue ends this process, so the note
+// cannot wait to be returned. On an error that other ranks may not share,
+// the rank logs it and the job is aborted so that none is left waiting.
+func Serve(cfg Config, dir string, notes io.Writer) error {
 	env, err := slurm.FromEnv(os.Getenv)
 	if err != nil {
-		return "", err
+		return err
 	}
 	comm, err := parallel.World()
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer comm.Close()
 	if err := checkLauncher(env, comm); err != nil {
-		return "", err
+		return err
 	}
 
 	sigs := make(chan os.Signal, 1)
@@ -64,26 +65,27 @@ func Serve(cfg Config, dir string) (note string, err error) {
 	mu.Unlock()
 	switch {
 	case err == nil:
-		return "", nil
+		return nil
 	case errors.Is(err, ErrStopped) && sig == syscall.SIGUSR1 && env.InSlurm:
 		// Slurm's warning before the time limit: the checkpoint is written,
 		// the job goes back in the queue and continues from it; this run
 		// ends as it should (status 0).
 		if comm.Rank() != 0 {
-			return "", nil
+			return nil
 		}
 		rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer rcancel()
 		if rerr := slurm.Requeue(rctx, env.JobID); rerr != nil {
-			return "", fmt.Errorf("%w; requeueing Slurm job %s failed: %v", err, env.JobID, rerr)
+			return fmt.Errorf("%w; requeueing Slurm job %s failed: %v", err, env.JobID, rerr)
 		}
-		return fmt.Sprintf("cosmogan: %v; requeued Slurm job %s, which resumes from the checkpoint", err, env.JobID), nil
+		fmt.Fprintf(notes, "cosmogan: %v; requeued Slurm job %s, which resumes from the checkpoint\n", err, env.JobID)
+		return nil
 	case errors.Is(err, ErrStopped):
 		// The checkpoint is written: stopping is what was asked for.
-		if comm.Rank() != 0 {
-			return "", nil
+		if comm.Rank() == 0 {
+			fmt.Fprintf(notes, "cosmogan: %v; run the same command again to continue\n", err)
 		}
-		return fmt.Sprintf("cosmogan: %v; run the same command again to continue", err), nil
+		return nil
 	case comm.Size() > 1:
 		// Abort ends the process: the error cannot be returned to be
 		// printed, so it is logged (to stderr) first.
@@ -91,7 +93,7 @@ func Serve(cfg Config, dir string) (note string, err error) {
 		log.Error().Err(err).Int("ranks", comm.Size()).Msg("cosmogan run failed on this rank: aborting the job")
 		comm.Abort(ExitStatus(err))
 	}
-	return "", err
+	return err
 }
 
 // checkLauncher refuses a job whose launcher started several tasks that do

@@ -146,11 +146,7 @@ func runCmd(fs *flag.FlagSet, w streams) func() error {
 		if *runDir != "" {
 			dir = *runDir
 		}
-		note, err := daemon.Serve(cfg, dir)
-		if note != "" {
-			fmt.Fprintln(w.err, note)
-		}
-		return err
+		return daemon.Serve(cfg, dir, w.err)
 	}
 }
 
