@@ -140,3 +140,23 @@ func TestCentralSlice(t *testing.T) {
 		t.Fatal("CentralSlice shares memory with the cube")
 	}
 }
+
+// TestLogTickLabelsAreRounded: the labels of a log axis over six decades are
+// the powers of ten as a reader writes them, never float noise such as
+// 9.999999999999999e-05.
+func TestLogTickLabelsAreRounded(t *testing.T) {
+	want := map[string]bool{"1e-06": true, "1e-05": true, "0.0001": true, "0.001": true, "0.01": true, "0.1": true, "1": true}
+	n := 0
+	for _, tk := range (logTicks{}).Ticks(1e-6, 1) {
+		if tk.Label == "" {
+			continue
+		}
+		n++
+		if !want[tk.Label] {
+			t.Errorf("tick at %g labelled %q", tk.Value, tk.Label)
+		}
+	}
+	if n != len(want) {
+		t.Errorf("%d labelled ticks, want %d", n, len(want))
+	}
+}

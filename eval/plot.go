@@ -60,6 +60,13 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 		return out, labelled
 	}
 	ts, n := inRange(plot.LogTicks{Prec: -1}.Ticks(lo, hi))
+	for i := range ts {
+		// LogTicks's shortest representation of a power of ten it computed
+		// by multiplication can read 9.999999999999999e-05: round it.
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 3, 64)
+		}
+	}
 	if n >= 2 {
 		return ts
 	}
