@@ -165,9 +165,8 @@ func (c Config) memoryNeed(ranks int) int64 {
 		need += fields * vol(c.Data.Grid) * f32
 	}
 	if c.Data.Source == SourceSimulation {
-		// float64 positions, momenta and accelerations; the complex mesh
-		// and its gradient.
-		need += 3*vol(c.Data.Particles)*int64(a.Dim)*8 + 3*vol(c.Data.Mesh)*16
+		particles, mesh := c.Data.simConfig(a.Dim).MemoryBytes()
+		need += int64(particles + mesh)
 	}
 	// G, D and E (about D's size): parameters, gradients and two moments.
 	need += 4 * (fp.GParams + 2*fp.DParams) * f32

@@ -79,19 +79,14 @@ func simulateCmd(fs *flag.FlagSet, w streams) func() error {
 const maxSimulations = 10000
 
 // simulationMemory estimates the memory of one simulation of cfg written as
-// o, after sim's allocations: per particle, float64 positions, momenta and
-// accelerations and the PM's interpolated force (plus a float32 copy of the
-// positions when they are written); per mesh cell, the float64 density and
-// gradient and the complex128 FFT buffer; per density pixel, a float32. It
+// o: sim's own buffers (sim.Config.MemoryBytes), a float32 copy of the
+// positions when they are written, and a float32 per density pixel. It
 // returns what the estimate is of, for checkMemory.
 func simulationMemory(cfg sim.Config, o sim.Output) (string, float64) {
-	d := float64(cfg.Dim)
-	perParticle := 24*d + 8
+	particles, mesh := cfg.MemoryBytes()
 	if o.Positions {
-		perParticle += 4 * d
+		particles += cells(cfg.Particles, cfg.Dim) * 4 * float64(cfg.Dim)
 	}
-	particles := cells(cfg.Particles, cfg.Dim) * perParticle
-	mesh := cells(cfg.Mesh, cfg.Dim) * 32
 	grid := cells(o.Grid, cfg.Dim) * 4
 	return fmt.Sprintf("--dim %d --particles %d --mesh %d --grid %d: one simulation (particles %s, mesh %s, density grid %s)",
 		cfg.Dim, cfg.Particles, cfg.Mesh, o.Grid, formatBytes(particles), formatBytes(mesh), formatBytes(grid)), particles + mesh + grid
