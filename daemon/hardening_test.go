@@ -313,11 +313,11 @@ func TestBatchNormNeedsTwoValues(t *testing.T) {
 	if !errors.As(errs[0], &ce) || !strings.Contains(errs[0].Error(), "needs at least 2") {
 		t.Fatalf("error %v, want a ConfigError about the batch", errs[0])
 	}
-	if err := checkBatchNorm(cfg, 1); err != nil {
+	if err := CheckBatchNorm(cfg, 1); err != nil {
 		t.Errorf("two samples on one rank: %v", err)
 	}
 	cfg.Train.SyncBatchNorm = true
-	if err := checkBatchNorm(cfg, 2); err != nil {
+	if err := CheckBatchNorm(cfg, 2); err != nil {
 		t.Errorf("two ranks with synchronized batch norm: %v", err)
 	}
 }

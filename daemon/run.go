@@ -30,7 +30,7 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	if cfg.GAN.Batch%comm.Size() != 0 || cfg.AE.Batch%comm.Size() != 0 {
 		return configErrorf("gan.batch = %d and ae.batch = %d must divide evenly over the %d ranks", cfg.GAN.Batch, cfg.AE.Batch, comm.Size())
 	}
-	if err := checkBatchNorm(cfg, comm.Size()); err != nil {
+	if err := CheckBatchNorm(cfg, comm.Size()); err != nil {
 		return err
 	}
 	gpu, err := openGPU(cfg, os.Getenv)
@@ -142,10 +142,11 @@ func (r *runner) stages(ctx context.Context, log zerolog.Logger) error {
 	return nil
 }
 
-// checkBatchNorm refuses a batch that batch norm cannot normalize: a layer
-// with one position per channel over one sample outputs β whatever its
-// input. Each rank normalizes its own part unless train.sync_batchnorm.
-func checkBatchNorm(cfg Config, ranks int) error {
+// CheckBatchNorm refuses a batch that batch norm cannot normalize on ranks
+// ranks: a layer with one position per channel over one sample outputs β
+// whatever its input. Each rank normalizes its own part unless
+// train.sync_batchnorm. Run checks it at start, sbatch before the job queues.
+func CheckBatchNorm(cfg Config, ranks int) error {
 	n := min(cfg.GAN.Batch, cfg.AE.Batch)
 	if !cfg.Train.SyncBatchNorm {
 		n /= ranks

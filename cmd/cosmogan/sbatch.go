@@ -64,6 +64,9 @@ func sbatchCmd(fs *flag.FlagSet, w streams) func() error {
 		if err := checkRanks(cfg, *config, *nodes, *tasks); err != nil {
 			return err
 		}
+		if err := daemon.CheckBatchNorm(cfg, *nodes**tasks); err != nil { // the product divides the batch: no overflow
+			return usageError{fmt.Sprintf("--config %s: %v (--nodes %d × --ntasks-per-node %d)", *config, err, *nodes, *tasks)}
+		}
 		if cfg.Device == daemon.DeviceCUDA && *gpus == 0 {
 			return usageError{fmt.Sprintf("--config %s trains on GPUs (device = \"cuda\") but the job asks for none: add --gpus-per-task 1", *config)}
 		}

@@ -328,3 +328,21 @@ func TestSbatchRefusesIndivisibleBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestSbatchRefusesBatchNormOfOneSample: ranks that would each normalize one
+// sample through a layer of one position are refused before the job queues,
+// as the daemon would refuse them at start.
+func TestSbatchRefusesBatchNormOfOneSample(t *testing.T) {
+	dir, config := sbatchFixture(t)
+	toml := "[model]\nsize = 16\ng_filters = [8, 4, 2, 1]\nd_filters = [4, 8]\n[gan]\nbatch = 2\n[ae]\nbatch = 2\n"
+	if err := os.WriteFile(config, []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--config", config, "--run-dir", filepath.Join(dir, "run"), "--time", "1:00:00", "--nodes", "1"}
+	if status, _, errs := sbatchRun(t, append(args, "--ntasks-per-node", "2")...); status != 2 || !strings.Contains(errs, "needs at least 2") {
+		t.Errorf("2 ranks of 1 sample: status %d, %q; want 2 and the batch-norm refusal", status, errs)
+	}
+	if status, _, errs := sbatchRun(t, append(args, "--ntasks-per-node", "1")...); status != 0 {
+		t.Errorf("1 rank of 2 samples: status %d, %q", status, errs)
+	}
+}
