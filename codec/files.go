@@ -48,14 +48,9 @@ func aeNets(path string, ck *model.Checkpoint) (e, g *model.NetState, err error)
 // readCheckpoint decodes the checkpoint at path; every failure is the
 // given file's (data.ErrBadInput).
 func readCheckpoint(path string) (*model.Checkpoint, error) {
-	f, err := os.Open(path)
+	ck, err := model.ReadCheckpoint(path)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w: %w", err, data.ErrBadInput)
-	}
-	defer f.Close()
-	ck, err := model.DecodeCheckpoint(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", path, err, data.ErrBadInput)
 	}
 	return ck, nil
 }

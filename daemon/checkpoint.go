@@ -50,7 +50,7 @@ var errForeign = errors.New("made with another configuration")
 
 // read decodes the checkpoint at path and checks that this run made it.
 func (c checkpointer) read(path string) (*model.Checkpoint, error) {
-	ck, err := readCheckpoint(path)
+	ck, err := model.ReadCheckpoint(path)
 	if err != nil {
 		return nil, err
 	}
@@ -94,20 +94,6 @@ func (c checkpointer) latest() *model.Checkpoint {
 		return ck
 	}
 	return nil
-}
-
-// readCheckpoint decodes the checkpoint file at path.
-func readCheckpoint(path string) (*model.Checkpoint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ck, err := model.DecodeCheckpoint(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return ck, nil
 }
 
 // newCheckpoint captures the stage: the trained networks with their moments,
@@ -208,7 +194,7 @@ func NewestCheckpoint(dir string) (CheckpointInfo, error) {
 	if newest == "" {
 		return CheckpointInfo{}, configErrorf("%s: no checkpoint (is it a run directory?)", runDir(dir).path("checkpoints"))
 	}
-	ck, err := readCheckpoint(newest)
+	ck, err := model.ReadCheckpoint(newest)
 	if err != nil {
 		return CheckpointInfo{}, err
 	}

@@ -86,7 +86,7 @@ func TestCUDAWithoutAGPUSaysSo(t *testing.T) {
 
 func readNets(t *testing.T, dir, name string) *model.Checkpoint {
 	t.Helper()
-	ck, err := readCheckpoint(filepath.Join(dir, "checkpoints", name))
+	ck, err := model.ReadCheckpoint(filepath.Join(dir, "checkpoints", name))
 	if err != nil {
 		t.Fatal(err)
 	}

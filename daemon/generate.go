@@ -17,7 +17,7 @@ func Generate(checkpoint string, n int, seed uint64, threads int, out string) (t
 		return "", configErrorf("--n %d: want at least 1 sample", n)
 	}
 	// Every failure to load is the given file's: exit status 2.
-	ck, err := readCheckpoint(checkpoint)
+	ck, err := model.ReadCheckpoint(checkpoint)
 	if err != nil {
 		return "", fmt.Errorf("%w (want a checkpoint of a GAN or AE stage, e.g. RUN_DIR/checkpoints/gan-best.ckpt): %w", err, data.ErrBadInput)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cosmogan/cosmogan/kernels/cuda/cudatest"
+	"github.com/cosmogan/cosmogan/model"
 	"github.com/cosmogan/cosmogan/parallel"
 )
 
@@ -63,11 +64,11 @@ func dataParallelMatchesOneRank(t *testing.T, cfg Config, tol float64) {
 		}
 	}
 	for _, name := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
-		a, err := readCheckpoint(filepath.Join(one, "checkpoints", name))
+		a, err := model.ReadCheckpoint(filepath.Join(one, "checkpoints", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := readCheckpoint(filepath.Join(two, "checkpoints", name))
+		b, err := model.ReadCheckpoint(filepath.Join(two, "checkpoints", name))
 		if err != nil {
 			t.Fatal(err)
 		}

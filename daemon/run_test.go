@@ -79,7 +79,7 @@ func TestRunWritesEveryOutput(t *testing.T) {
 		t.Errorf("report/ae/report.json has no Dice overlap of the paired reconstructions (%v)", err)
 	}
 	for _, ck := range []string{"gan-final.ckpt", "gan-best.ckpt", "ae-final.ckpt"} {
-		if _, err := readCheckpoint(filepath.Join(dir, "checkpoints", ck)); err != nil {
+		if _, err := model.ReadCheckpoint(filepath.Join(dir, "checkpoints", ck)); err != nil {
 			t.Error(err)
 		}
 	}
@@ -150,11 +150,11 @@ func TestInterruptedRunResumesExactly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
-		a, err := readCheckpoint(filepath.Join(whole, "checkpoints", name))
+		a, err := model.ReadCheckpoint(filepath.Join(whole, "checkpoints", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := readCheckpoint(filepath.Join(split, "checkpoints", name))
+		b, err := model.ReadCheckpoint(filepath.Join(split, "checkpoints", name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -410,7 +410,7 @@ func TestAEEarlyStop(t *testing.T) {
 	}
 	// The final encoder is the best one, not the last one trained.
 	final := readNets(t, dir, "ae-final.ckpt")
-	last, err := readCheckpoint(runDir(dir).checkpoints(stageAE)[0])
+	last, err := model.ReadCheckpoint(runDir(dir).checkpoints(stageAE)[0])
 	if err != nil {
 		t.Fatal(err)
 	}

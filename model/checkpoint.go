@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"reflect"
 )
 
@@ -180,6 +181,21 @@ func writeFloats(w io.Writer, s []float32, buf *[]byte) error {
 // ErrCorrupt is returned (wrapped) when a checkpoint fails its checksum or is
 // malformed.
 var ErrCorrupt = errors.New("corrupted checkpoint")
+
+// ReadCheckpoint decodes the checkpoint file at path (DecodeCheckpoint),
+// naming the file in a decoding error; an error opening it is os.Open's.
+func ReadCheckpoint(path string) (*Checkpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ck, err := DecodeCheckpoint(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ck, nil
+}
 
 // DecodeCheckpoint reads a checkpoint and verifies its checksum.
 func DecodeCheckpoint(r io.Reader) (*Checkpoint, error) {
