@@ -104,11 +104,15 @@ func Strip(in, out string) error {
 		}
 		keep = []*model.NetState{e, g}
 	} else {
-		g, err := ck.Net("G")
+		g, err := ck.Generator()
 		if err != nil {
 			return fmt.Errorf("%s: %w: want a checkpoint holding a generator or an autoencoder: %w", in, err, data.ErrBadInput)
 		}
-		keep = []*model.NetState{g}
+		// The generator to sample from (G's moving average, if training kept
+		// one) is the stripped checkpoint's G.
+		sampler := *g
+		sampler.Name = "G"
+		keep = []*model.NetState{&sampler}
 	}
 	if err := checkOutput(out); err != nil {
 		return err

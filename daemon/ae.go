@@ -152,6 +152,14 @@ func (r *runner) loadBestGAN(gan *model.GAN) error {
 	if _, err := restore(ck, r.cfg.Model, []trained{{net: gan.G}, {net: gan.D}}); err != nil {
 		return err
 	}
+	// The decoder is the generator the GAN stage samples from.
+	g, err := ck.Generator()
+	if err == nil {
+		err = g.Restore(gan.G, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	r.log.Info().Str("file", path).Int64("step", ck.Step).Msg("AE decoder and loss from the GAN checkpoint")
 	return nil
 }

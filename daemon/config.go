@@ -120,6 +120,15 @@ type GANConfig struct {
 	EvalEvery       int     `toml:"eval_every"`   // steps between evaluations on validation crops
 	EvalSamples     int     `toml:"eval_samples"` // generated samples (and validation crops) per evaluation
 	model.AdamConfig
+	// LRD, when set, is D's learning rate, lr then being G's: the two
+	// time-scale update rule (Heusel et al. 2017), D faster than G. 0 (the
+	// paper's recipe) gives both lr.
+	LRD float32 `toml:"lr_d"`
+	// GEMA, when set, is the decay of an exponential moving average of G's
+	// weights (model.EMA), which evaluation, samples, checkpoints' sampler
+	// and the AE then use instead of G. 0 (the paper's recipe) is off;
+	// 0.999 averages over about a thousand updates.
+	GEMA float64 `toml:"g_ema"`
 }
 
 // AEConfig is the autoencoder stage: early stopping on the validation loss,
@@ -231,8 +240,14 @@ func (c *Config) Validate() error {
 	if c.Device == DeviceCUDA && c.Model.MinibatchStd {
 		bad(`model.minibatch_std = true has no GPU implementation yet: train it with device = "cpu"`)
 	}
-	if c.Device == "cuda" && c.Model.Upsample == "resize" {
+	if c.Device == DeviceCUDA && c.Model.Upsample == "resize" {
 		bad(`model.upsample = "resize" has no GPU implementation yet: train it with device = "cpu"`)
+	}
+	if c.Device == DeviceCUDA && c.Model.DNorm == "spectral" {
+		bad(`model.d_norm = "spectral" has no GPU implementation yet: train it with device = "cpu"`)
+	}
+	if c.Device == DeviceCUDA && c.GAN.GEMA != 0 {
+		bad(`gan.g_ema has no GPU implementation yet: train it with device = "cpu"`)
 	}
 	if c.RunDir == "" {
 		bad("run_dir is empty")
@@ -270,6 +285,12 @@ func (c *Config) Validate() error {
 	// falls outside it.
 	if !(c.GAN.LabelNoise >= 0 && c.GAN.LabelNoise < 0.5) {
 		bad("gan.label_noise = %g, want in [0, 0.5)", c.GAN.LabelNoise)
+	}
+	if !(c.GAN.LRD >= 0 && c.GAN.LRD <= 1) {
+		bad("gan.lr_d = %g, want 0 (D learns at gan.lr) or in (0, 1]", c.GAN.LRD)
+	}
+	if !(c.GAN.GEMA >= 0 && c.GAN.GEMA < 1) {
+		bad("gan.g_ema = %g, want 0 (off) or a decay in (0, 1), such as 0.999", c.GAN.GEMA)
 	}
 	for _, a := range []struct {
 		key string

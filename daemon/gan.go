@@ -26,12 +26,21 @@ func (r *runner) trainGAN(ctx context.Context) error {
 		return &ConfigError{err}
 	}
 	gan.LabelNoise = cfg.LabelNoise
+	if cfg.LRD > 0 {
+		gan.OptD.LR = cfg.LRD
+	}
 	gan.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
 	n := cfg.Batch / r.comm.Size()
 	batch := model.NewGANBatch(arch, n)
 	size := arch.ImageShape().Size()
 	draws := newStreamFor(r.cfg.Seed, "gan/step")
 	nets := []trained{{gan.G, gan.OptG}, {gan.D, gan.OptD}}
+	if cfg.GEMA > 0 {
+		if gan.EMA, err = model.NewEMA(arch, gan.G, cfg.GEMA); err != nil {
+			return err
+		}
+		nets = append(nets, trained{net: gan.EMA.Net})
+	}
 	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(r.ws, b) }
 	var device mirror
 	if r.gpu != nil {
@@ -125,7 +134,7 @@ func evalSet(values []float32, arch model.Arch, n int, tr data.Transform) (eval.
 func (r *runner) evaluateGAN(gan *model.GAN, ref *eval.Reference, z []float32, p *progress, nets []trained) error {
 	arch := r.cfg.Model
 	n := len(z) / arch.Latent
-	fake := generateFrom(r.ws, gan.G, z, n)
+	fake := generateFrom(r.ws, gan.Sampler(), z, n)
 	set, err := evalSet(fake, arch, n, r.cfg.Data.Transform)
 	if err != nil {
 		return err
@@ -168,7 +177,7 @@ func (r *runner) writeGANOutputs(gan *model.GAN) error {
 		z := make([]float32, m*arch.Latent)
 		model.SampleLatent(z, rng)
 		path := r.dir.path("samples", "generated.npy")
-		if err := writeSamples(path, arch.Dim, arch.Size, generateFrom(r.ws, gan.G, z, m)); err != nil {
+		if err := writeSamples(path, arch.Dim, arch.Size, generateFrom(r.ws, gan.Sampler(), z, m)); err != nil {
 			return err
 		}
 		if err := writeJSON(r.dir.path("samples", "meta.json"), map[string]any{
@@ -184,5 +193,5 @@ func (r *runner) writeGANOutputs(gan *model.GAN) error {
 	r.test.draw(real, arch.Size, n, rng)
 	z := make([]float32, n*arch.Latent)
 	model.SampleLatent(z, rng)
-	return r.writeFigure("real_vs_generated.png", "test crops (top) and generated (bottom)", real, generateFrom(r.ws, gan.G, z, n), n)
+	return r.writeFigure("real_vs_generated.png", "test crops (top) and generated (bottom)", real, generateFrom(r.ws, gan.Sampler(), z, n), n)
 }

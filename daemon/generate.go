@@ -25,7 +25,7 @@ func Generate(checkpoint string, n int, seed uint64, threads int, out string) (t
 	if err != nil {
 		return "", fmt.Errorf("%s: %w: %w", checkpoint, err, data.ErrBadInput)
 	}
-	ns, err := ck.Net("G")
+	ns, err := ck.Generator()
 	if err != nil {
 		return "", fmt.Errorf("%s: %w; want a checkpoint holding a generator G (gan-*.ckpt or ae-final.ckpt): %w", checkpoint, err, data.ErrBadInput)
 	}

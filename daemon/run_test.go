@@ -130,39 +130,51 @@ func (c *stopAfter) Err() error {
 
 // TestInterruptedRunResumesExactly interrupts a run in the GAN stage and again
 // in the AE stage, continues it, and checks that the final networks are
-// bitwise those of an uninterrupted run.
+// bitwise those of an uninterrupted run: with the paper's recipe, and with
+// the stabilizers whose state must survive too (spectral norm's singular
+// vectors, the average of G's weights, D's own learning rate).
 func TestInterruptedRunResumesExactly(t *testing.T) {
-	cfg := tinyConfig(t)
-	cfg.GAN.CheckpointEvery = 1000 // only the interruption writes a checkpoint
-	cfg.AE.CheckpointEvery = 1000
-	whole := t.TempDir()
-	if err := Run(context.Background(), cfg, whole, parallel.Single()); err != nil {
-		t.Fatal(err)
-	}
-	split := t.TempDir()
-	for _, stopAt := range []int{7, 13 + cfg.GAN.Steps - 7} {
-		err := Run(newStopAfter(stopAt), cfg, split, parallel.Single())
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("interrupted run returned %v, want context.Canceled", err)
-		}
-	}
-	if err := Run(context.Background(), cfg, split, parallel.Single()); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
-		a, err := model.ReadCheckpoint(filepath.Join(whole, "checkpoints", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := model.ReadCheckpoint(filepath.Join(split, "checkpoints", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range a.Nets {
-			if !equalBits(a.Nets[i].Params, b.Nets[i].Params) || !equalBits(a.Nets[i].State, b.Nets[i].State) {
-				t.Errorf("%s: network %s differs between the interrupted and the uninterrupted run", name, a.Nets[i].Name)
+	stabilized := tinyConfig(t)
+	stabilized.Model.DNorm = "spectral"
+	stabilized.GAN.GEMA = 0.9
+	stabilized.GAN.LRD = 4e-4
+	for name, cfg := range map[string]Config{"paper": tinyConfig(t), "stabilized": stabilized} {
+		t.Run(name, func(t *testing.T) {
+			cfg.GAN.CheckpointEvery = 1000 // only the interruption writes a checkpoint
+			cfg.AE.CheckpointEvery = 1000
+			whole := t.TempDir()
+			if err := Run(context.Background(), cfg, whole, parallel.Single()); err != nil {
+				t.Fatal(err)
 			}
-		}
+			split := t.TempDir()
+			for _, stopAt := range []int{7, 13 + cfg.GAN.Steps - 7} {
+				err := Run(newStopAfter(stopAt), cfg, split, parallel.Single())
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+				}
+			}
+			if err := Run(context.Background(), cfg, split, parallel.Single()); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
+				a, err := model.ReadCheckpoint(filepath.Join(whole, "checkpoints", name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := model.ReadCheckpoint(filepath.Join(split, "checkpoints", name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cfg.GAN.GEMA > 0 && name == "gan-final.ckpt" {
+					netOf(t, a, model.EMAName)
+				}
+				for i := range a.Nets {
+					if !equalBits(a.Nets[i].Params, b.Nets[i].Params) || !equalBits(a.Nets[i].State, b.Nets[i].State) {
+						t.Errorf("%s: network %s differs between the interrupted and the uninterrupted run", name, a.Nets[i].Name)
+					}
+				}
+			}
+		})
 	}
 }
 

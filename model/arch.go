@@ -47,6 +47,11 @@ type Arch struct {
 	// kernel 3, the smallest odd one, so that padding keeps the grid: no
 	// uneven overlap, no checkerboard).
 	Upsample string `toml:"upsample" json:"upsample,omitempty"`
+	// DNorm is how D's convolutions are normalized: "batch" (or empty, the
+	// paper's: batch norm after every convolution but the first) or
+	// "spectral" (SpectralNorm on every convolution and on the dense layer,
+	// no batch norm, as SN-GAN). E keeps batch norm either way.
+	DNorm string `toml:"d_norm" json:"d_norm,omitempty"`
 }
 
 // resizeKernel is the kernel of the stride-1 convolutions of resize
@@ -80,6 +85,9 @@ func (a Arch) Validate() error {
 	}
 	if a.Upsample != "" && a.Upsample != "transposed" && a.Upsample != "resize" {
 		bad("upsample = %q, want \"transposed\" (the paper's) or \"resize\"", a.Upsample)
+	}
+	if a.DNorm != "" && a.DNorm != "batch" && a.DNorm != "spectral" {
+		bad("d_norm = %q, want \"batch\" (the paper's) or \"spectral\"", a.DNorm)
 	}
 	if a.Size < 1 || a.Size > MaxSize {
 		bad("size = %d, want 1 to %d", a.Size, MaxSize)
@@ -192,13 +200,20 @@ func NewGenerator(a Arch) (*Net, error) {
 	return NewNet("G", Shape{C: a.Latent, Spatial: [3]int{1, 1, 1}}, layers...)
 }
 
-// convStack is the convolutional part shared by D, TD and E.
-func (a Arch) convStack() []Layer {
+// convStack is the convolutional part shared by D, TD and E; spectral
+// wraps every convolution in SpectralNorm and leaves batch norm out (D with
+// DNorm "spectral"), each convolution then keeping its bias.
+func (a Arch) convStack(spectral bool) []Layer {
 	pad, _ := a.pad()
 	var layers []Layer
 	for i, f := range a.DFilters {
-		layers = append(layers, &Conv{Dim: a.Dim, Out: f, Kernel: a.Kernel, Stride: 2, Pad: pad, Bias: i == 0})
-		if i > 0 {
+		norm := i > 0 && !spectral
+		var conv Layer = &Conv{Dim: a.Dim, Out: f, Kernel: a.Kernel, Stride: 2, Pad: pad, Bias: !norm}
+		if spectral {
+			conv = &SpectralNorm{Layer: conv}
+		}
+		layers = append(layers, conv)
+		if norm {
 			layers = append(layers, &BatchNorm{})
 		}
 		layers = append(layers, &Activation{Kind: LeakyReLU})
@@ -211,11 +226,16 @@ func NewDiscriminator(a Arch) (*Net, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	layers := a.convStack()
+	spectral := a.DNorm == "spectral"
+	layers := a.convStack(spectral)
 	if a.MinibatchStd {
 		layers = append(layers, &MinibatchStd{})
 	}
-	return NewNet("D", a.ImageShape(), append(layers, &Dense{Out: 1, Bias: true})...)
+	var out Layer = &Dense{Out: 1, Bias: true}
+	if spectral {
+		out = &SpectralNorm{Layer: out}
+	}
+	return NewNet("D", a.ImageShape(), append(layers, out)...)
 }
 
 // NewEncoder builds E, whose output is a latent vector per sample.
@@ -223,7 +243,7 @@ func NewEncoder(a Arch) (*Net, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	return NewNet("E", a.ImageShape(), append(a.convStack(), &Dense{Out: a.Latent, Bias: true})...)
+	return NewNet("E", a.ImageShape(), append(a.convStack(false), &Dense{Out: a.Latent, Bias: true})...)
 }
 
 // TruncatedDiscriminator returns TD, the view of D without its last layer,

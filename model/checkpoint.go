@@ -130,6 +130,15 @@ func (c *Checkpoint) Net(name string) (*NetState, error) {
 	return nil, fmt.Errorf("checkpoint of stage %q holds no network %s", c.Stage, name)
 }
 
+// Generator returns the generator to sample from: the moving average of G's
+// weights (EMAName) where training kept one, else G.
+func (c *Checkpoint) Generator() (*NetState, error) {
+	if g, err := c.Net(EMAName); err == nil {
+		return g, nil
+	}
+	return c.Net("G")
+}
+
 // Encode writes the checkpoint.
 func (c *Checkpoint) Encode(w io.Writer) error {
 	for i := range c.Nets {

@@ -37,14 +37,20 @@ func (a Arch) Footprint() Footprint {
 	}
 
 	// D: the convolutions, then dense → 1.
+	// With spectral norm every convolution has a bias and no batch norm.
+	spectral := a.DNorm == "spectral"
 	in = 1
 	for i, f := range a.DFilters {
 		out, side := int64(f), a.Size>>(i+1)
 		fp.DParams += in*out*kd + 2*out // batch norm, or the first layer's bias
-		if i == 0 {
+		if i == 0 || spectral {
 			fp.DParams -= out
 		}
-		fp.DActs += 3 * out * vol(side)
+		if spectral {
+			fp.DActs += 2 * out * vol(side)
+		} else {
+			fp.DActs += 3 * out * vol(side)
+		}
 		fp.Columns = max(fp.Columns, in*kd*vol(side))
 		in = out
 	}

@@ -19,7 +19,8 @@ func TestFootprintCountsWhatTheNetworksHold(t *testing.T) {
 		{Dim: 2, Size: 16, Latent: 8, Kernel: 5, GFilters: []int{8, 4, 1}, DFilters: []int{4, 8}},
 		{Dim: 3, Size: 8, Latent: 5, Kernel: 4, GFilters: []int{4, 1}, DFilters: []int{3}},
 		{Dim: 2, Size: 16, Latent: 8, Kernel: 4, GFilters: []int{8, 4, 1}, DFilters: []int{4, 8}, MinibatchStd: true},
-		{Dim: 3, Size: 8, Latent: 5, Kernel: 4, GFilters: []int{4, 1}, DFilters: []int{3}, Upsample: "resize"}} {
+		{Dim: 3, Size: 8, Latent: 5, Kernel: 4, GFilters: []int{4, 1}, DFilters: []int{3}, Upsample: "resize"},
+		{Dim: 2, Size: 16, Latent: 8, Kernel: 4, GFilters: []int{8, 4, 1}, DFilters: []int{4, 8}, DNorm: "spectral"}} {
 		g, err := NewGenerator(a)
 		if err != nil {
 			t.Fatal(err)

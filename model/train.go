@@ -23,6 +23,9 @@ type GAN struct {
 	// Sync averages the gradients over data-parallel ranks before each
 	// update; nil for one rank. See SetSync.
 	Sync Sync
+	// EMA, when set, averages G's weights after every G update; Sampler
+	// then returns it.
+	EMA *EMA
 
 	ones, dLogits []float32
 }
@@ -118,7 +121,19 @@ func (m *GAN) Step(ws *Workspace, b *GANBatch) (StepStats, error) {
 	m.G.ZeroGrads()
 	st.LossG = m.GeneratorGrads(ws, fake, b.N)
 	st.SkipG, err = update(ws, m.Sync, m.G, m.OptG)
+	if err == nil && !st.SkipG && m.EMA != nil {
+		m.EMA.Update(m.G, m.OptG.Step)
+	}
 	return st, err
+}
+
+// Sampler is the generator to sample from: the moving average of G's weights
+// where training keeps one, else G.
+func (m *GAN) Sampler() *Net {
+	if m.EMA != nil {
+		return m.EMA.Net
+	}
+	return m.G
 }
 
 // update averages n's gradients over the ranks and applies them, unless they
