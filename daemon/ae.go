@@ -34,7 +34,13 @@ func (r *runner) trainAE(ctx context.Context) error {
 		return err
 	}
 	ae.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
-	step := func(x []float32, n int) (float64, bool, error) { return ae.Step(r.ws, x, n) }
+	ae.LatentWeight = cfg.LatentWeight
+	n := cfg.Batch / r.comm.Size()
+	var z []float32 // latent vectors of the latent regression, when on
+	if cfg.LatentWeight > 0 {
+		z = make([]float32, n*arch.Latent)
+	}
+	step := func(x []float32, n int) (float64, bool, error) { return ae.Step(r.ws, x, z, n) }
 	var device mirror
 	if r.gpu != nil {
 		defer r.gpu.Release(r.gpu.Mark())
@@ -45,7 +51,6 @@ func (r *runner) trainAE(ctx context.Context) error {
 		step, device = da.Step, da
 	}
 	size := arch.ImageShape().Size()
-	n := cfg.Batch / r.comm.Size()
 	batch := make([]float32, n*size)
 	draws := newStreamFor(r.cfg.Seed, "ae/step")
 
@@ -65,6 +70,9 @@ func (r *runner) trainAE(ctx context.Context) error {
 			for i := 0; i < n; i++ {
 				rng := draws.at(rollbacks, s, r.comm.Rank()*n+i)
 				r.train.crop(batch[i*size:(i+1)*size], arch.Size, rng)
+				if z != nil {
+					model.SampleLatent(z[i*arch.Latent:(i+1)*arch.Latent], rng)
+				}
 			}
 			loss, skipped, err := step(batch, n)
 			vals[0] = loss

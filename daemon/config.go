@@ -143,6 +143,10 @@ type AEConfig struct {
 	CheckpointEvery int `toml:"checkpoint_every"`
 	LogEvery        int `toml:"log_every"`
 	model.AdamConfig
+	// LatentWeight, when set, adds model.AE's latent regression: E also
+	// learns to recover z from G(z), for batch latent vectors per step,
+	// weighted by it. 0 (the paper's Eq. 7 alone) is off.
+	LatentWeight float64 `toml:"latent_weight"`
 }
 
 // OutConfig is what the run writes at the end of each stage.
@@ -246,6 +250,9 @@ func (c *Config) Validate() error {
 	if c.Device == DeviceCUDA && c.Model.DNorm == "spectral" {
 		bad(`model.d_norm = "spectral" has no GPU implementation yet: train it with device = "cpu"`)
 	}
+	if c.Device == DeviceCUDA && c.AE.LatentWeight != 0 {
+		bad(`ae.latent_weight has no GPU implementation yet: train it with device = "cpu"`)
+	}
 	if c.Device == DeviceCUDA && c.GAN.GEMA != 0 {
 		bad(`gan.g_ema has no GPU implementation yet: train it with device = "cpu"`)
 	}
@@ -288,6 +295,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.GAN.LRD >= 0 && c.GAN.LRD <= 1) {
 		bad("gan.lr_d = %g, want 0 (D learns at gan.lr) or in (0, 1]", c.GAN.LRD)
+	}
+	if !(c.AE.LatentWeight >= 0 && c.AE.LatentWeight <= 1e6) {
+		bad("ae.latent_weight = %g, want 0 (off) or a positive weight up to 1e6, such as 1", c.AE.LatentWeight)
 	}
 	if !(c.GAN.GEMA >= 0 && c.GAN.GEMA < 1) {
 		bad("gan.g_ema = %g, want 0 (off) or a decay in (0, 1), such as 0.999", c.GAN.GEMA)

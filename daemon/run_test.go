@@ -131,13 +131,15 @@ func (c *stopAfter) Err() error {
 // TestInterruptedRunResumesExactly interrupts a run in the GAN stage and again
 // in the AE stage, continues it, and checks that the final networks are
 // bitwise those of an uninterrupted run: with the paper's recipe, and with
-// the stabilizers whose state must survive too (spectral norm's singular
-// vectors, the average of G's weights, D's own learning rate).
+// the additions whose state and draws must survive too (spectral norm's
+// singular vectors, the average of G's weights, D's own learning rate, the
+// AE's latent regression).
 func TestInterruptedRunResumesExactly(t *testing.T) {
 	stabilized := tinyConfig(t)
 	stabilized.Model.DNorm = "spectral"
 	stabilized.GAN.GEMA = 0.9
 	stabilized.GAN.LRD = 4e-4
+	stabilized.AE.LatentWeight = 1
 	for name, cfg := range map[string]Config{"paper": tinyConfig(t), "stabilized": stabilized} {
 		t.Run(name, func(t *testing.T) {
 			cfg.GAN.CheckpointEvery = 1000 // only the interruption writes a checkpoint

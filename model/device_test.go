@@ -130,7 +130,7 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 			e0 := append([]float32(nil), aeCPU.E.Params...)
 			for s := range steps {
 				normalInit(rng, b.Real, 0, 0.5)
-				want, _, err := aeCPU.Step(ws, b.Real, b.N)
+				want, _, err := aeCPU.Step(ws, b.Real, nil, b.N)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -234,6 +234,13 @@ func TestNetworkGradients(t *testing.T) {
 			lossAE()
 			gradE := append([]float32(nil), ae.E.Grads...)
 			checkFD(t, fdCase{name: "AE loss wrt E", x: ae.E.Params, grad: gradE, h: 3e-4, loss: lossAE, tol: 3e-2, count: 64}, rng)
+
+			ae.LatentWeight = 0.7
+			lossLatent := func() float64 { return ae.LatentGrads(ws, z, batch) }
+			ae.E.ZeroGrads()
+			lossLatent()
+			gradL := append([]float32(nil), ae.E.Grads...)
+			checkFD(t, fdCase{name: "latent loss wrt E", x: ae.E.Params, grad: gradL, h: 3e-4, loss: lossLatent, tol: 3e-2, count: 64}, rng)
 		})
 	}
 }

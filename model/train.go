@@ -193,13 +193,21 @@ func meanSigmoid(logits []float32) float64 {
 // the frozen truncated discriminator TD. G and TD run in inference mode (batch
 // norm with running statistics), so the decoder and the loss do not change
 // with the batch.
+//
+// LatentWeight λ, when positive, adds a second term that teaches E to invert
+// G where the answer is known: for latent vectors z drawn by the caller,
+// λ·mean (E(G(z)) − z)², the latent regression of BiGAN-style inversion
+// (Donahue et al. 2017). Not in the paper; the paper's Eq. 7 alone gives
+// gradients to E only through G and TD, which a deep frozen G makes weak.
+// Validation and early stopping keep Eq. 7 alone.
 type AE struct {
-	E, G, TD *Net
-	OptE     *Adam
+	E, G, TD     *Net
+	OptE         *Adam
+	LatentWeight float64
 	// Sync averages E's gradients over data-parallel ranks; nil for one rank.
 	Sync Sync
 
-	target, dFeat []float32
+	target, dFeat, dz []float32
 }
 
 // NewAE builds a fresh encoder for arch in front of the trained g and d.
@@ -222,13 +230,31 @@ func (a *AE) SetSync(s Sync, syncBatchNorm bool) {
 	}
 }
 
-// Step performs one encoder update on a batch and returns this rank's loss
-// and whether the update was skipped for non-finite gradients.
-func (a *AE) Step(ws *Workspace, x []float32, batch int) (loss float64, skipped bool, err error) {
+// Step performs one encoder update on a batch of crops x and, with
+// LatentWeight, latent vectors z (batch of each; nil without), and returns
+// this rank's loss and whether the update was skipped for non-finite
+// gradients.
+func (a *AE) Step(ws *Workspace, x, z []float32, batch int) (loss float64, skipped bool, err error) {
 	a.E.ZeroGrads()
 	loss = a.Grads(ws, x, batch)
+	if a.LatentWeight > 0 {
+		loss += a.LatentGrads(ws, z, batch)
+	}
 	skipped, err = update(ws, a.Sync, a.E, a.OptE)
 	return loss, skipped, err
+}
+
+// LatentGrads adds to E.Grads the gradient of λ·mean (E(G(z)) − z)² (G in
+// inference mode, as the decoder) and returns that term.
+func (a *AE) LatentGrads(ws *Workspace, z []float32, batch int) float64 {
+	zHat := a.E.Forward(ws, a.G.Forward(ws, z, batch, false), batch, true)
+	dz := kernels.Grow(&a.dz, len(zHat))
+	loss := FeatureLoss(zHat, z, dz)
+	for i := range dz {
+		dz[i] *= float32(a.LatentWeight)
+	}
+	a.E.Backward(ws, dz, true, false)
+	return a.LatentWeight * loss
 }
 
 // Grads adds to E.Grads the gradient of ‖TD(x) − TD(G(E(x)))‖² (mean over

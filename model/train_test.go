@@ -40,7 +40,7 @@ func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) 
 	}
 	for i := 0; i < steps; i++ {
 		normalInit(rng, real, 0, 0.5)
-		if _, _, err := ae.Step(ws, real, batch); err != nil {
+		if _, _, err := ae.Step(ws, real, nil, batch); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -113,7 +113,7 @@ func TestTrainingLearns(t *testing.T) {
 	normalInit(rng, real, 0, 0.5)
 	l0 := ae.Loss(ws, real, batch)
 	for i := 0; i < 40; i++ {
-		ae.Step(ws, real, batch)
+		ae.Step(ws, real, nil, batch)
 	}
 	if l1 := ae.Loss(ws, real, batch); !(l1 < l0) {
 		t.Errorf("AE loss did not fall: %.4g → %.4g", l0, l1)
@@ -139,7 +139,7 @@ func TestStepAllocatesNothingOnceWarm(t *testing.T) {
 	step := func() {
 		drawAll(b, 0.1, rng)
 		gan.Step(ws, b)
-		ae.Step(ws, b.Real, batch)
+		ae.Step(ws, b.Real, nil, batch)
 	}
 	step()
 	if n := testing.AllocsPerRun(5, step); n != 0 {
