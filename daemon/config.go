@@ -129,6 +129,10 @@ type GANConfig struct {
 	// and the AE then use instead of G. 0 (the paper's recipe) is off;
 	// 0.999 averages over about a thousand updates.
 	GEMA float64 `toml:"g_ema"`
+	// ModeSeeking, when set, weighs the mode-seeking term of G's loss
+	// (model.GAN.ModeSeeking), which penalizes samples of different z that
+	// look alike. 0 (the paper's recipe) is off; it needs 2 samples per rank.
+	ModeSeeking float64 `toml:"mode_seeking"`
 }
 
 // AEConfig is the autoencoder stage: early stopping on the validation loss,
@@ -253,6 +257,9 @@ func (c *Config) Validate() error {
 	if c.Device == DeviceCUDA && c.AE.LatentWeight != 0 {
 		bad(`ae.latent_weight has no GPU implementation yet: train it with device = "cpu"`)
 	}
+	if c.Device == DeviceCUDA && c.GAN.ModeSeeking != 0 {
+		bad(`gan.mode_seeking has no GPU implementation yet: train it with device = "cpu"`)
+	}
 	if c.Device == DeviceCUDA && c.GAN.GEMA != 0 {
 		bad(`gan.g_ema has no GPU implementation yet: train it with device = "cpu"`)
 	}
@@ -298,6 +305,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.AE.LatentWeight >= 0 && c.AE.LatentWeight <= 1e6) {
 		bad("ae.latent_weight = %g, want 0 (off) or a positive weight up to 1e6, such as 1", c.AE.LatentWeight)
+	}
+	if !(c.GAN.ModeSeeking >= 0 && c.GAN.ModeSeeking <= 1e6) {
+		bad("gan.mode_seeking = %g, want 0 (off) or a positive weight up to 1e6, such as 1", c.GAN.ModeSeeking)
 	}
 	if !(c.GAN.GEMA >= 0 && c.GAN.GEMA < 1) {
 		bad("gan.g_ema = %g, want 0 (off) or a decay in (0, 1), such as 0.999", c.GAN.GEMA)

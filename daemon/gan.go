@@ -26,11 +26,15 @@ func (r *runner) trainGAN(ctx context.Context) error {
 		return &ConfigError{err}
 	}
 	gan.LabelNoise = cfg.LabelNoise
+	gan.ModeSeeking = cfg.ModeSeeking
 	if cfg.LRD > 0 {
 		gan.OptD.LR = cfg.LRD
 	}
 	gan.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
 	n := cfg.Batch / r.comm.Size()
+	if cfg.ModeSeeking > 0 && n < 2 {
+		return configErrorf("gan.mode_seeking pairs the samples of each rank's batch: gan.batch = %d over %d ranks leaves %d per rank, want at least 2", cfg.Batch, r.comm.Size(), n)
+	}
 	batch := model.NewGANBatch(arch, n)
 	size := arch.ImageShape().Size()
 	draws := newStreamFor(r.cfg.Seed, "gan/step")

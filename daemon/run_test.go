@@ -140,6 +140,7 @@ func TestInterruptedRunResumesExactly(t *testing.T) {
 	stabilized.GAN.GEMA = 0.9
 	stabilized.GAN.LRD = 4e-4
 	stabilized.AE.LatentWeight = 1
+	stabilized.GAN.ModeSeeking = 1
 	for name, cfg := range map[string]Config{"paper": tinyConfig(t), "stabilized": stabilized} {
 		t.Run(name, func(t *testing.T) {
 			cfg.GAN.CheckpointEvery = 1000 // only the interruption writes a checkpoint

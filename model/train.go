@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/cosmogan/cosmogan/kernels"
@@ -26,6 +27,9 @@ type GAN struct {
 	// EMA, when set, averages G's weights after every G update; Sampler
 	// then returns it.
 	EMA *EMA
+	// ModeSeeking, when positive, is the weight of the mode-seeking term of
+	// G's loss (see GeneratorGrads).
+	ModeSeeking float64
 
 	ones, dLogits []float32
 }
@@ -119,7 +123,7 @@ func (m *GAN) Step(ws *Workspace, b *GANBatch) (StepStats, error) {
 	}
 
 	m.G.ZeroGrads()
-	st.LossG = m.GeneratorGrads(ws, fake, b.N)
+	st.LossG = m.GeneratorGrads(ws, fake, b.Z, b.N)
 	st.SkipG, err = update(ws, m.Sync, m.G, m.OptG)
 	if err == nil && !st.SkipG && m.EMA != nil {
 		m.EMA.Update(m.G, m.OptG.Step)
@@ -165,9 +169,10 @@ func (m *GAN) DiscriminatorGrads(ws *Workspace, real, fake, realLabels, fakeLabe
 }
 
 // GeneratorGrads adds to G.Grads the gradient of −mean log D(G(z)) for the
-// batch fake that the latest G.Forward produced, and returns that loss. D's
-// gradients are not touched.
-func (m *GAN) GeneratorGrads(ws *Workspace, fake []float32, batch int) float64 {
+// batch fake that the latest G.Forward produced from z, plus the
+// mode-seeking term with ModeSeeking, and returns that loss. D's gradients
+// are not touched.
+func (m *GAN) GeneratorGrads(ws *Workspace, fake, z []float32, batch int) float64 {
 	dl := kernels.Grow(&m.dLogits, batch)
 	ones := kernels.Grow(&m.ones, batch)
 	for i := range ones {
@@ -176,8 +181,60 @@ func (m *GAN) GeneratorGrads(ws *Workspace, fake []float32, batch int) float64 {
 	logits := m.D.Forward(ws, fake, batch, true)
 	loss := BCEWithLogits(logits, ones, dl, 1)
 	dFake := m.D.Backward(ws, dl, false, true)
+	if m.ModeSeeking > 0 {
+		loss += modeSeeking(fake, z, dFake, batch, m.ModeSeeking)
+	}
 	m.G.Backward(ws, dFake, true, false)
 	return loss
+}
+
+// modeSeekingEps keeps the mode-seeking term finite for identical samples.
+const modeSeekingEps = 1e-5
+
+// modeSeeking adds to grad (the gradient with respect to the samples x) the
+// gradient of the mode-seeking term (Mao et al. 2019, "Mode seeking
+// generative adversarial networks for diverse image synthesis") and returns
+// the term: the batch is split in halves, sample i paired with i + h, and
+//
+//	L = λ/h · Σ_i 1/(r_i + ε),   r_i = mean|x_i − x_{i+h}| / mean|z_i − z_{i+h}|,
+//
+// which grows without bound as two samples of different latent vectors
+// become alike: a generator that maps many z to one image pays for it.
+// With an odd batch the last sample is left out.
+func modeSeeking(x, z, grad []float32, batch int, lambda float64) float64 {
+	h := batch / 2
+	if h == 0 {
+		return 0
+	}
+	px, pz := len(x)/batch, len(z)/batch
+	var loss float64
+	for i := range h {
+		xa, xb := x[i*px:(i+1)*px], x[(i+h)*px:(i+h+1)*px]
+		za, zb := z[i*pz:(i+1)*pz], z[(i+h)*pz:(i+h+1)*pz]
+		var dx, dz float64
+		for p, v := range xa {
+			dx += math.Abs(float64(v) - float64(xb[p]))
+		}
+		for k, v := range za {
+			dz += math.Abs(float64(v) - float64(zb[k]))
+		}
+		dx, dz = dx/float64(px), dz/float64(pz)
+		r := dx / dz
+		loss += 1 / (r + modeSeekingEps)
+		// ∂L/∂x_a = −λ/h · (r + ε)⁻² · sign(x_a − x_b) / (px·dz), and minus that for x_b.
+		c := lambda / float64(h) / ((r + modeSeekingEps) * (r + modeSeekingEps)) / (float64(px) * dz)
+		ga, gb := grad[i*px:(i+1)*px], grad[(i+h)*px:(i+h+1)*px]
+		for p, v := range xa {
+			d := float64(v) - float64(xb[p])
+			if d == 0 {
+				continue
+			}
+			g := float32(math.Copysign(c, d))
+			ga[p] -= g
+			gb[p] += g
+		}
+	}
+	return lambda * loss / float64(h)
 }
 
 func meanSigmoid(logits []float32) float64 {

@@ -317,3 +317,35 @@ func TestCheckpointLegacyProgress(t *testing.T) {
 		t.Errorf("a legacy progress that does not decode: %v, want ErrCorrupt", err)
 	}
 }
+
+// TestModeSeeking checks the mode-seeking term against its definition on a
+// pair whose value is known, and its gradient against finite differences,
+// with samples kept apart so that no |x_a − x_b| kink is within ±h.
+func TestModeSeeking(t *testing.T) {
+	// One pair: x differ by 0.5 everywhere, z by 2: r = 0.25, L = λ/(r + ε).
+	x := []float32{0, 0, 0, 0.5, 0.5, 0.5}
+	z := []float32{1, -1, 3, 1}
+	grad := make([]float32, len(x))
+	want := 2 / (0.25 + modeSeekingEps)
+	if got := modeSeeking(x, z, grad, 2, 2); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("mode-seeking term %g, want %g", got, want)
+	}
+
+	rng := rand.New(rand.NewPCG(8, 9))
+	batch, px, pz := 5, 12, 4 // odd: the last sample is left out
+	x = make([]float32, batch*px)
+	z = make([]float32, batch*pz)
+	normalInit(rng, z, 0, 1)
+	for i := range x {
+		x[i] = float32(rng.Float64()*0.1 + 0.3*float64(i%3) + float64(i/px)) // pairs far apart
+	}
+	grad = make([]float32, len(x))
+	modeSeeking(x, z, grad, batch, 0.7)
+	loss := func() float64 { return modeSeeking(x, z, make([]float32, len(x)), batch, 0.7) }
+	checkFD(t, fdCase{name: "mode seeking wrt x", x: x, grad: grad, h: 1e-3, tol: 1e-2, loss: loss, count: len(x)}, rng)
+	for _, g := range grad[4*px:] {
+		if g != 0 {
+			t.Fatal("the unpaired last sample of an odd batch has a gradient")
+		}
+	}
+}
