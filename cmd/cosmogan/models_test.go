@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"reflect"
 	"testing"
 
+	"github.com/cosmogan/cosmogan/daemon"
 	"github.com/cosmogan/cosmogan/data"
+	"github.com/cosmogan/cosmogan/model"
 )
 
 // TestShippedModelsLoad runs the shipped 2D model as its README shows:
@@ -30,5 +33,36 @@ func TestShippedModelsLoad(t *testing.T) {
 	}
 	if s := out.Shape(); len(s) != 3 || s[0] != 3 || s[1] != 64 || s[2] != 64 {
 		t.Errorf("reconstructed shape %v, want (3, 64, 64)", s)
+	}
+}
+
+// TestShippedModelIsReproducible checks that the command the README gives
+// to make the shipped model again trains what it was trained with:
+// configs/fidelity-2d.toml equals models/2d/config.toml in every key but the
+// thread count and the run directory (which do not change the result), and
+// both checkpoints hold networks of that architecture.
+func TestShippedModelIsReproducible(t *testing.T) {
+	shipped, err := daemon.LoadConfig("../../models/2d/config.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipe, err := daemon.LoadConfig("../../configs/fidelity-2d.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*daemon.Config{&shipped, &recipe} {
+		c.Threads, c.RunDir = 0, ""
+	}
+	if !reflect.DeepEqual(shipped, recipe) {
+		t.Errorf("configs/fidelity-2d.toml is not what models/2d was trained with:\n%+v\n%+v", recipe, shipped)
+	}
+	for _, f := range []string{"gan.ckpt", "ae.ckpt"} {
+		ck, err := model.ReadCheckpoint(filepath.Join("../../models/2d", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ck.Arch.Equal(shipped.Model) {
+			t.Errorf("models/2d/%s holds architecture %+v, its config.toml says %+v", f, ck.Arch, shipped.Model)
+		}
 	}
 }
