@@ -46,8 +46,8 @@ func (f *File) Dataset(path string) (*Dataset, error) {
 		}
 	}
 	n, ok := elements(d.Dims)
-	if !ok || n > ^uint64(0)/uint64(d.Type.Size) {
-		return nil, o.errf(o.at, "dataset dimensions %v overflow", d.Dims)
+	if !ok || n > 1<<62/uint64(d.Type.Size) {
+		return nil, o.errf(o.at, "dataset dimensions %v of %d-byte values: more bytes than any file holds", d.Dims, d.Type.Size)
 	}
 	if err := d.checkStorage(o, n*uint64(d.Type.Size)); err != nil {
 		return nil, err
@@ -126,7 +126,15 @@ func (d *Dataset) readIndex(o *object) error {
 	case indexBTree2:
 		err = d.indexBTree2()
 	}
-	return o.wrap(err)
+	if err != nil {
+		return o.wrap(err)
+	}
+	// Every chunk must be stored: this bounds the declared dimensions by
+	// what the file holds, and chunks never written are refused here.
+	if n, ok := elements(d.grid()); !ok || n != uint64(len(d.chunks)) {
+		return o.errf(o.at, "chunk index holds %d chunks, want all %d of the chunk grid %v (chunks never written?)", len(d.chunks), n, d.grid())
+	}
+	return nil
 }
 
 // add records the chunk whose first element is at scaled (chunk-grid)

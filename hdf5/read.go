@@ -145,6 +145,11 @@ func (d *Dataset) decodeBand(i uint64, b *band) error {
 	if across == 1 { // a chunk spans whole rows: decode in place
 		return d.decodeChunk(i, b, &b.out, cb)
 	}
+	for j := range across { // all there and sized as stored before the band is allocated
+		if _, _, err := d.chunk(i*across+j, cb); err != nil {
+			return err
+		}
+	}
 	row := uint64(d.rowBytes())
 	b.out = grow(b.out, d.layout.chunk[0]*row)
 	for j := range across {
@@ -187,27 +192,36 @@ func (d *Dataset) place(out, chunk []byte, j uint64, g []uint64) {
 	copyDim(0, 0, 0)
 }
 
-// decodeChunk reads chunk k and undoes its filters into *dst (cb bytes).
-func (d *Dataset) decodeChunk(k uint64, b *band, dst *[]byte, cb uint64) error {
-	rec, ok := d.chunks[k]
-	if !ok {
-		return d.f.errf(d.Path, 0, "chunk %d of the grid %v is not in the chunk index (never written?): want every chunk of the dataset", k, d.grid())
-	}
+// chunk returns the index record of chunk k and its file offset, checking
+// that the chunk lies in the file and that its stored size can hold the cb
+// bytes of a chunk: the same (unfiltered), or at least 1/1032 of it (deflate
+// expands at most 1032-fold), so that no buffer exceeds what the file holds.
+func (d *Dataset) chunk(k, cb uint64) (chunkRec, int64, error) {
+	rec := d.chunks[k] // all there: see readIndex
 	off, err := d.f.abs(rec.addr, "chunk")
 	if err != nil || rec.size > uint64(d.f.size-off) {
-		return d.f.errf(d.Path, int64(min(rec.addr, uint64(d.f.size))), "chunk %d of %d bytes at address %#x runs past the end of the %d-byte file", k, rec.size, rec.addr, d.f.size)
+		return rec, 0, d.f.errf(d.Path, int64(min(rec.addr, uint64(d.f.size))), "chunk %d of %d bytes at address %#x runs past the end of the %d-byte file", k, rec.size, rec.addr, d.f.size)
+	}
+	if len(d.active(rec.mask)) == 0 && rec.size != cb {
+		return rec, 0, d.f.errf(d.Path, off, "unfiltered chunk %d of %d bytes, want %d", k, rec.size, cb)
+	}
+	if rec.size*1032+1024 < cb {
+		return rec, 0, d.f.errf(d.Path, off, "chunk %d of %d stored bytes cannot hold %d bytes", k, rec.size, cb)
+	}
+	return rec, off, nil
+}
+
+// decodeChunk reads chunk k and undoes its filters into *dst (cb bytes).
+func (d *Dataset) decodeChunk(k uint64, b *band, dst *[]byte, cb uint64) error {
+	rec, off, err := d.chunk(k, cb)
+	if err != nil {
+		return err
 	}
 	active := d.active(rec.mask)
 	if len(active) == 0 {
-		if rec.size != cb {
-			return d.f.errf(d.Path, off, "unfiltered chunk %d of %d bytes, want %d", k, rec.size, cb)
-		}
 		*dst = grow(*dst, cb)
 		_, err := d.f.r.ReadAt(*dst, off)
 		return d.ioErr(off, err)
-	}
-	if rec.size*1032+1024 < cb { // deflate expands at most 1032-fold
-		return d.f.errf(d.Path, off, "chunk %d of %d stored bytes cannot hold %d bytes", k, rec.size, cb)
 	}
 	b.raw = grow(b.raw, rec.size)
 	if _, err := d.f.r.ReadAt(b.raw, off); err != nil {

@@ -175,9 +175,36 @@ def swift(rng):
     np.save(os.path.join(SNAP, "swift_types1_ngp8.npy"), ngp(all_pos[1], box))
 
 
+def bad():
+    """Snapshots `prepare` must refuse, each naming the file and object."""
+    def snapshot(name, this=(0, 10, 0, 0, 0, 0), total=None, box=10.0, pos=None, **kw):
+        with h5py.File(os.path.join(SNAP, "bad_%s.hdf5" % name), "w") as f:
+            h = f.create_group("Header")
+            h.attrs["BoxSize"] = box
+            h.attrs["NumFilesPerSnapshot"] = np.int32(1)
+            h.attrs["NumPart_ThisFile"] = np.array(this, np.uint32)
+            h.attrs["NumPart_Total"] = np.array(total if total is not None else this, np.uint32)
+            for k, v in kw.items():
+                h.attrs[k] = v
+            if pos is not None:
+                f.create_dataset("PartType1/Coordinates", **pos)
+    x = value(10, 3).astype("<f4")
+    snapshot("missing_type")
+    snapshot("shape", pos=dict(data=x[:, :2]))
+    snapshot("filter", pos=dict(data=x, chunks=(5, 3), compression="lzf"))
+    snapshot("highword", total=(0, 10, 0, 0, 0, 0), pos=dict(data=x), NumPart_Total_HighWord=np.array([0, 1, 0, 0, 0, 0], np.uint32))
+    nan = x.copy()
+    nan[7, 1] = np.nan
+    snapshot("nan", pos=dict(data=nan, chunks=(4, 3), compression="gzip"))
+    snapshot("box", box=np.array([10.0, 10.0, 20.0]), pos=dict(data=x))
+    with h5py.File(os.path.join(SNAP, "bad_noheader.hdf5"), "w") as f:
+        f.create_dataset("PartType1/Coordinates", data=x)
+
+
 if __name__ == "__main__":
     fixtures()
     os.makedirs(SNAP, exist_ok=True)
     rng = np.random.default_rng(17)
     gadget4(rng)
     swift(rng)
+    bad()
