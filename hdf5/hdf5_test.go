@@ -1,6 +1,7 @@
 package hdf5
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -283,5 +284,30 @@ func TestFixturesCover(t *testing.T) {
 	e := open(t, "earliest.h5")
 	if d, err := e.Dataset("small_chunks"); err != nil || d.layout.index != indexBTree1 || len(d.chunks) <= 64 {
 		t.Errorf("earliest.h5 small_chunks: index %d of %d chunks (%v), want a v1 B-tree of more than one node", d.layout.index, len(d.chunks), err)
+	}
+}
+
+// TestUnshuffle: the gathered 4- and 8-byte paths equal the definition,
+// for lengths with and without bytes past the last whole value.
+func TestUnshuffle(t *testing.T) {
+	for _, size := range []int{1, 2, 3, 4, 8} {
+		for _, n := range []int{0, 1, 17, 64 + 3} {
+			src := make([]byte, n)
+			for i := range src {
+				src[i] = byte(i*31 + 7)
+			}
+			want, got := make([]byte, n), make([]byte, n)
+			m := n / size
+			for i := range m {
+				for j := range size {
+					want[i*size+j] = src[j*m+i]
+				}
+			}
+			copy(want[m*size:], src[m*size:])
+			unshuffle(got, src, size)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("size %d, %d bytes: %v, want %v", size, n, got, want)
+			}
+		}
 	}
 }
