@@ -3,6 +3,7 @@ package data
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,7 +39,7 @@ func openHDF5Snapshot(first, base string, types uint8) (*HDF5Snapshot, error) {
 			return nil, err
 		}
 		h, h0 := g.hdr, s.Header
-		if h.NumFiles != nf || !equalCounts(h.NumPartTotal, h0.NumPartTotal) || h.BoxSize != h0.BoxSize {
+		if h.NumFiles != nf || !slices.Equal(h.NumPartTotal, h0.NumPartTotal) || h.BoxSize != h0.BoxSize {
 			return nil, hdf5Err(g.path, "/Header", "NumFilesPerSnapshot %d, NumPart_Total %v, BoxSize %g disagree with %s's %d, %v, %g",
 				h.NumFiles, h.NumPartTotal, h.BoxSize, first, nf, h0.NumPartTotal, h0.BoxSize)
 		}
@@ -50,22 +51,10 @@ func openHDF5Snapshot(first, base string, types uint8) (*HDF5Snapshot, error) {
 			sum[t] += n
 		}
 	}
-	if !equalCounts(sum, s.Header.NumPartTotal) {
+	if !slices.Equal(sum, s.Header.NumPartTotal) {
 		return nil, hdf5Err(first, "/Header", "NumPart_ThisFile summed over %d file(s) is %v, but NumPart_Total is %v", nf, sum, s.Header.NumPartTotal)
 	}
 	return s, nil
-}
-
-func equalCounts(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Dim is 3: snapshot positions are 3D.

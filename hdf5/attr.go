@@ -42,25 +42,23 @@ func (o *object) denseAttr(m *message, name string) (*Attribute, error) {
 	if err != nil || heap == nil {
 		return nil, err
 	}
-	var found *Attribute
-	err = tree.walk(func(rec []byte) error {
-		if len(rec) < heap.idLen {
-			return o.errf(heap.at, "attribute name index record of %d bytes, want %d", len(rec), heap.idLen)
-		}
-		b, err := heap.object(rec[:heap.idLen])
-		if err != nil {
+	a, _, err := firstMatch(o, func(found func(*Attribute) error) error {
+		return tree.walk(func(rec []byte) error {
+			if len(rec) < heap.idLen {
+				return o.errf(heap.at, "attribute name index record of %d bytes, want %d", len(rec), heap.idLen)
+			}
+			b, err := heap.object(rec[:heap.idLen])
+			if err != nil {
+				return err
+			}
+			a, err := o.attribute(b, heap.at, name)
+			if err == nil && a != nil {
+				return found(a)
+			}
 			return err
-		}
-		found, err = o.attribute(b, heap.at, name)
-		if err == nil && found != nil {
-			return errFound
-		}
-		return err
+		})
 	})
-	if err != nil && err != errFound {
-		return nil, o.wrap(err)
-	}
-	return found, nil
+	return a, err
 }
 
 // attribute decodes the attribute message b (at file offset at) if its

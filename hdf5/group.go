@@ -66,19 +66,31 @@ func (o *object) symbolLink(name string) (uint64, error) {
 	if err != nil {
 		return 0, o.wrap(err)
 	}
-	found := undefined
-	err = o.f.walkBTree1(tree, 0, o.f.lenSize, func(_ []byte, child uint64) error {
-		addr, err := o.symbolNode(child, seg, name)
-		if err == nil && addr != undefined {
-			found = addr
-			return errFound
-		}
-		return err
+	addr, ok, err := firstMatch(o, func(found func(uint64) error) error {
+		return o.f.walkBTree1(tree, 0, o.f.lenSize, func(_ []byte, child uint64) error {
+			addr, err := o.symbolNode(child, seg, name)
+			if err == nil && addr != undefined {
+				return found(addr)
+			}
+			return err
+		})
 	})
-	if err != nil && err != errFound {
-		return 0, o.wrap(err)
+	if !ok {
+		addr = undefined
 	}
-	return found, nil
+	return addr, err
+}
+
+// firstMatch runs walk, which calls found with the entry it looks for
+// (ending the walk), and returns that entry and whether there was one.
+func firstMatch[T any](o *object, walk func(found func(T) error) error) (T, bool, error) {
+	var v T
+	ok := false
+	err := walk(func(x T) error { v, ok = x, true; return errFound })
+	if err != nil && err != errFound {
+		return v, false, o.wrap(err)
+	}
+	return v, ok, nil
 }
 
 // symbolNode looks name up among the entries of the symbol table node at
@@ -133,26 +145,26 @@ func (o *object) denseLink(name string) (uint64, error) {
 	if err != nil || heap == nil {
 		return undefined, err
 	}
-	found := undefined
-	err = tree.walk(func(rec []byte) error {
-		if len(rec) < 4+heap.idLen {
-			return o.errf(heap.at, "link name index record of %d bytes, want %d", len(rec), 4+heap.idLen)
-		}
-		b, err := heap.object(rec[4 : 4+heap.idLen])
-		if err != nil {
+	addr, ok, err := firstMatch(o, func(found func(uint64) error) error {
+		return tree.walk(func(rec []byte) error {
+			if len(rec) < 4+heap.idLen {
+				return o.errf(heap.at, "link name index record of %d bytes, want %d", len(rec), 4+heap.idLen)
+			}
+			b, err := heap.object(rec[4 : 4+heap.idLen])
+			if err != nil {
+				return err
+			}
+			n, addr, err := o.decodeLink(o.f.cursor(b, heap.at))
+			if err == nil && n == name {
+				return found(addr)
+			}
 			return err
-		}
-		n, addr, err := o.decodeLink(o.f.cursor(b, heap.at))
-		if err == nil && n == name {
-			found = addr
-			return errFound
-		}
-		return err
+		})
 	})
-	if err != nil && err != errFound {
-		return 0, o.wrap(err)
+	if !ok {
+		addr = undefined
 	}
-	return found, nil
+	return addr, err
 }
 
 // denseIndex opens the fractal heap and the name index (a v2 B-tree of

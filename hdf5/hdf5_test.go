@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -147,7 +148,7 @@ func TestAttributes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			if got := a.Float64s(); !equal(got, want) {
+			if got := a.Float64s(); !slices.Equal(got, want) {
 				t.Errorf("%s %s: %v, want %v", file, name, got, want)
 			}
 		}
@@ -204,18 +205,6 @@ func must2(t *btree2, err error) *btree2 {
 		panic(err)
 	}
 	return t
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestUserBlock: a superblock after a user block, whose addresses are
