@@ -119,11 +119,18 @@ func (t *btree2) sizes() {
 // ptrSize is the size of a child pointer in a node at depth d: the
 // address, the child's record count and, below depth 1, its subtree's.
 func (t *btree2) ptrSize(d int) int {
-	n := t.f.offSize + encSize(t.maxRecs[0])
+	count, total := t.countSizes(d)
+	return t.f.offSize + count + total
+}
+
+// countSizes are the widths of a child pointer's record counts in a node at
+// depth d: the child's own records (sized for a leaf, the fullest node) and,
+// below depth 1, those of the child's subtree (0 at depth 1).
+func (t *btree2) countSizes(d int) (count, total int) {
 	if d > 1 {
-		n += encSize(t.cumRecs[d-1])
+		total = encSize(t.cumRecs[d-1])
 	}
-	return n
+	return encSize(t.maxRecs[0]), total
 }
 
 // encSize is the number of bytes that encode values up to m.
@@ -177,10 +184,7 @@ func (t *btree2) node(addr uint64, depth, n int, seen map[uint64]bool, visit fun
 		}
 		return c.check("v2 B-tree leaf")
 	}
-	countSize, totalSize := encSize(t.maxRecs[0]), 0
-	if depth > 1 {
-		totalSize = encSize(t.cumRecs[depth-1])
-	}
+	countSize, totalSize := t.countSizes(depth)
 	for i := 0; i <= n; i++ {
 		child, m := c.addr(), int(c.uint(countSize))
 		c.skip(totalSize)

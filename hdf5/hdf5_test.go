@@ -200,11 +200,24 @@ func must(a *Attribute, err error) *Attribute {
 	return a
 }
 
-func must2(t *btree2, err error) *btree2 {
+// mustTree is the tree of denseIndex's results.
+func mustTree(_ *fractalHeap, t *btree2, err error) *btree2 {
 	if err != nil {
 		panic(err)
 	}
 	return t
+}
+
+// TestDeepLinkIndex: links of a group of 1200 whose name index is a v2
+// B-tree of depth 2 are found (records are in hash order, and a lookup walks
+// the index until its name).
+func TestDeepLinkIndex(t *testing.T) {
+	f := open(t, "latest.h5")
+	for _, k := range []int{0, 1, 97, 450, 601, 1000, 1198, 1199} {
+		if _, err := f.Dataset(fmt.Sprintf("biglinks/l%04d", k)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // TestUserBlock: a superblock after a user block, whose addresses are
@@ -267,7 +280,14 @@ func TestFixturesCover(t *testing.T) {
 			t.Errorf("latest.h5 %s: want a fractal heap with indirect blocks and an index deeper than a leaf (%v)", c.path, err)
 		}
 	}
-	if d, err := f.Dataset("btree2"); err != nil || must2(f.openBTree2(d.layout.addr, 10)).depth == 0 {
+	if big, _ := f.object("biglinks"); big == nil || mustTree(big.denseIndex(big.find(msgLinkInfo), 5)).depth < 2 {
+		t.Errorf("latest.h5 biglinks: want a link index of depth 2")
+	}
+	d, err := f.Dataset("btree2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tree, err := f.openBTree2(d.layout.addr, 10); err != nil || tree.depth == 0 {
 		t.Errorf("latest.h5 btree2: want a chunk B-tree deeper than a leaf (%v)", err)
 	}
 	e := open(t, "earliest.h5")

@@ -13,7 +13,8 @@ tested against a real writer:
   v108.h5       superblock 2, object headers v2, compact links and attributes
   latest.h5     superblock 3, layout v4: fixed-array (also paged), v2 B-tree
                 (both record types), single-chunk indexes; dense links and
-                dense attributes (more than 8 of each)
+                dense attributes (more than 8 of each), 1200 links in one
+                group (a v2 B-tree of depth 2)
   userblock.h5  a 512-byte user block before the superblock
   refused.h5    what the reader must refuse by name: Fletcher32, LZF, an
                 extensible-array index
@@ -78,6 +79,9 @@ def datasets(f, latest):
     f.attrs["be_u64"] = np.array([1 << 40, 7], ">u8")
     f.attrs["text"] = "not a number"
     if latest:
+        big = f.create_group("biglinks")  # a link index two levels deep
+        for k in range(1200):
+            big["l%04d" % k] = many["m%02d" % (k % 20)]
         f.create_dataset("rank1", data=value(1100, 1)[:, 0].astype("<f4"), chunks=(1,))  # a paged fixed array
         f.create_dataset("btree2", data=v.astype("<f4"), chunks=(2, 3), maxshape=(None, None))
         f.create_dataset("btree2_gzip", data=v.astype("<f4"), chunks=(16, 3), maxshape=(None, None), compression="gzip", shuffle=True)
