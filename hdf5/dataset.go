@@ -34,6 +34,9 @@ func (f *File) Dataset(path string) (*Dataset, error) {
 	if d.Dims, err = o.dataspace(ms); err != nil {
 		return nil, err
 	}
+	if len(d.Dims) == 0 {
+		return nil, o.errf(ms.at, "scalar dataset: want an array")
+	}
 	if d.Type, err = o.datatype(mt); err != nil {
 		return nil, err
 	}
@@ -73,9 +76,6 @@ func (d *Dataset) checkStorage(o *object, bytes uint64) error {
 			return o.wrap(err)
 		}
 	case chunked:
-		if len(d.Dims) == 0 {
-			return o.errf(o.at, "chunked scalar: want an array")
-		}
 		if cb, ok := elements(l.chunk); !ok || cb > maxChunk/uint64(d.Type.Size) {
 			return o.errf(o.at, "chunk %v of %d-byte values exceeds HDF5's 4 GiB chunk limit", l.chunk, d.Type.Size)
 		}

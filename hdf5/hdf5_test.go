@@ -258,7 +258,7 @@ func TestRefused(t *testing.T) {
 	for name, want := range map[string]string{
 		"fletcher32": "/fletcher32: offset",
 		"lzf":        "filter 32000 (unknown): want only deflate",
-		"extensible": "chunk index type 4",
+		"extensible": "chunk index type 4 (extensible array)",
 		"nope":       `no member "nope"`,
 	} {
 		_, err := f.Dataset(name)

@@ -107,8 +107,11 @@ func (o *object) chunkLayout(c *cursor, l *layout, v uint8, rank int) error {
 		c.skip(1) // page bits
 	case indexBTree2:
 		c.skip(6) // node size, split and merge percentages
+	case indexImplicit, indexExtensible:
+		return o.errf(at, "chunk index type %d (%s), want a single chunk, a fixed array or a B-tree", l.index,
+			map[int]string{indexImplicit: "implicit", indexExtensible: "extensible array"}[l.index])
 	default:
-		return o.errf(at, "chunk index type %d (implicit or extensible array), want a single chunk, a fixed array or a B-tree", l.index)
+		return o.errf(at, "chunk index type %d, want a single chunk, a fixed array or a B-tree", l.index)
 	}
 	l.addr = c.addr()
 	return nil

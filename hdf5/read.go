@@ -16,9 +16,6 @@ import (
 // returns. Memory is one chunk per worker (chunked datasets, decoded on up
 // to GOMAXPROCS goroutines when compressed) or maxRows rows.
 func (d *Dataset) Read(maxRows int, fn func(b []byte) error) error {
-	if len(d.Dims) == 0 {
-		return fn(d.layout.data) // a scalar: compact or one value
-	}
 	row := d.rowBytes()
 	emit := func(b []byte) error {
 		step := max(maxRows, 1) * row
