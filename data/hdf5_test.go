@@ -109,7 +109,7 @@ func TestHDF5SnapshotBadInput(t *testing.T) {
 		{"bad_missing_type.hdf5", 0, `no member "PartType1" (or a soft or external link, which is not followed): want a group or dataset of that name (the header's NumPart_ThisFile[1] is 10)`},
 		{"bad_shape.hdf5", 0, "/PartType1/Coordinates: dimensions [10 2] of 4-byte floats, want (10, 3) floats"},
 		{"bad_filter.hdf5", 0, "/PartType1/Coordinates: offset"},
-		{"bad_filter.hdf5", 0, "filter 32000 (unknown): want only deflate (gzip, 1) and shuffle (2)"},
+		{"bad_filter.hdf5", 0, "filter 32000 (lzf): want only deflate (gzip, 1) and shuffle (2)"},
 		{"bad_highword.hdf5", 0, "NumPart_ThisFile summed over 1 file(s) is [0 10 0 0 0 0], but NumPart_Total is [0 4294967306 0 0 0 0]"},
 		{"bad_nan.hdf5", 0, "/PartType1/Coordinates: particle 7 of type 1 has coordinate NaN, want finite"},
 		{"bad_box.hdf5", 0, "/Header: BoxSize [10 10 20], want a positive finite side of a cubic box"},

@@ -257,7 +257,7 @@ func TestRefused(t *testing.T) {
 	f := open(t, "refused.h5")
 	for name, want := range map[string]string{
 		"fletcher32": "/fletcher32: offset",
-		"lzf":        "filter 32000 (unknown): want only deflate",
+		"lzf":        "filter 32000 (lzf): want only deflate",
 		"extensible": "chunk index type 4 (extensible array)",
 		"nope":       `no member "nope"`,
 	} {

@@ -169,6 +169,8 @@ func filterName(id int) string {
 		return "nbit"
 	case 6:
 		return "scale-offset, a lossy filter"
+	case 32000:
+		return "lzf"
 	case 32001:
 		return "blosc"
 	case 32004:
