@@ -2,10 +2,12 @@ package hdf5
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +59,30 @@ func checkErr(t *testing.T, err error) {
 	var e *Error
 	if err != nil && !errors.As(err, &e) {
 		t.Fatalf("error %v (%T) is not an *Error", err, err)
+	}
+}
+
+// TestBTreeCycle: a v1 B-tree node whose child is the node itself (a cycle
+// a damaged or crafted file can hold) is refused, not walked forever.
+func TestBTreeCycle(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "earliest.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(bytes.NewReader(b), int64(len(b)), "cycle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.Dataset("small_chunks") // a B-tree of two levels
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := d.layout.addr
+	// Signature, type, level, entries, two siblings; then key 0 (size,
+	// mask, 3 offsets) and child 0.
+	binary.LittleEndian.PutUint64(b[root+24+8+8*3:], root)
+	f, _ = Open(bytes.NewReader(b), int64(len(b)), "cycle")
+	if _, err := f.Dataset("small_chunks"); err == nil || !strings.Contains(err.Error(), "cycle: /small_chunks: offset") || !strings.Contains(err.Error(), "B-tree node") {
+		t.Fatalf("a B-tree node that is its own child: %v", err)
 	}
 }
