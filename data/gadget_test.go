@@ -128,7 +128,7 @@ func TestSnapshotFormatsAndByteOrders(t *testing.T) {
 				s := sampleSpec(format, width, order)
 				path := filepath.Join(dir, "snap")
 				writeSpec(t, path, s)
-				snap, err := OpenSnapshot(path, 0)
+				snap, err := OpenGadget(path, 0)
 				if err != nil {
 					t.Fatalf("format %d %v width %d: %v", format, order, width, err)
 				}

@@ -45,12 +45,12 @@ type Snapshot struct {
 	files  []*gadgetFile
 }
 
-// OpenSnapshot opens the GADGET-2 snapshot path: a file, or the base name of
+// OpenGadget opens the GADGET-2 snapshot path: a file, or the base name of
 // a multi-file snapshot (path.0, path.1, …; giving path.0 itself works too).
 // types selects particle types by bit (0 means dark matter only, 1<<1). It
 // checks every file's record markers and that the particle counts of the
 // headers agree with the position blocks and across files (Σ Npart = Nall).
-func OpenSnapshot(path string, types uint8) (*Snapshot, error) {
+func OpenGadget(path string, types uint8) (*Snapshot, error) {
 	if types == 0 {
 		types = 1 << 1
 	}

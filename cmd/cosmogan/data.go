@@ -93,8 +93,8 @@ func simulationMemory(cfg sim.Config, o sim.Output) (string, float64) {
 }
 
 func prepareCmd(fs *flag.FlagSet, w streams) func() error {
-	snapshot := fs.String("snapshot", "", "GADGET-2 snapshot `path` (a file, or the base name of snap.0, snap.1, …)")
-	types := fs.String("types", "1", "particle `types` of the snapshot, comma-separated (1 = dark matter)")
+	snapshot := fs.String("snapshot", "", "GADGET-2 or HDF5 snapshot `path` (a file, or the base name of snap.0, snap.1, … or snap.0.hdf5, snap.1.hdf5, …), told apart by content")
+	types := fs.String("types", "1", "particle `types` of the snapshot, comma-separated (1 = dark matter; GADGET-2 has 0..5, HDF5 files as many as their header)")
 	particles := fs.String("particles", "", "particle positions `file` (.npy, (n, 2) or (n, 3)), with --box")
 	box := fs.Float64("box", 0, "box `side` of --particles, in the unit of the positions")
 	field := fs.String("field", "", "density grid `file` (.npy, (N, N) or (N, N, N), ppp) to transform and smooth")
@@ -159,14 +159,15 @@ func openParticles(snapshot, types, particles string, box float64) (data.Particl
 	return data.OpenSnapshot(snapshot, mask)
 }
 
-// parseTypes reads a comma-separated list of GADGET particle types 0..5
-// into a bit mask.
+// parseTypes reads a comma-separated list of particle types 0..7 into a bit
+// mask; the snapshot reader refuses types its file does not have (GADGET-2
+// has 6, SWIFT 7).
 func parseTypes(s string) (uint8, error) {
 	var mask uint8
 	for _, f := range strings.Split(s, ",") {
 		t, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || t < 0 || t > 5 {
-			return 0, usageError{fmt.Sprintf("--types %q: want particle types 0..5, comma-separated", s)}
+		if err != nil || t < 0 || t > 7 {
+			return 0, usageError{fmt.Sprintf("--types %q: want particle types 0..7, comma-separated", s)}
 		}
 		mask |= 1 << t
 	}

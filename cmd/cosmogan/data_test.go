@@ -49,6 +49,7 @@ func TestDataCommands(t *testing.T) {
 	noVel := filepath.Join(dir, "novel")
 	os.WriteFile(noVel, good[:posEnd], 0o644)
 	out := filepath.Join(dir, "f.npy")
+	hdf5Bad := filepath.Join("..", "..", "data", "testdata", "hdf5", "bad_nan.hdf5")
 	scalar := filepath.Join(dir, "scalar.npy")
 	writeNPY64(t, scalar, "<f4", "()", make([]byte, 4))
 	cases := []struct {
@@ -61,7 +62,9 @@ func TestDataCommands(t *testing.T) {
 		{[]string{"prepare", "--snapshot", snap, "--grid", "4", "--stride", "3", "--out", out}, 2, "not divisible by stride 3"},
 		{[]string{"prepare", "--snapshot", snap, "--grid", "4", "--assign", "tsc", "--out", out}, 2, "tsc"},
 		{[]string{"prepare", "--grid", "4", "--out", out}, 2, "exactly one of"},
-		{[]string{"prepare", "--snapshot", snap, "--types", "7", "--out", out}, 2, "--types"},
+		{[]string{"prepare", "--snapshot", snap, "--types", "8", "--out", out}, 2, "--types"},
+		{[]string{"prepare", "--snapshot", snap, "--types", "6", "--out", out}, 2, "particle types 0b1000000, want bits 0..5"},
+		{[]string{"prepare", "--snapshot", hdf5Bad, "--out", out}, 2, hdf5Bad + ": /PartType1/Coordinates: particle 7 of type 1 has coordinate NaN"},
 		{[]string{"simulate", "--dim", "4", "--out", filepath.Join(dir, "s")}, 2, "dim 4"},
 		{[]string{"prepare", "--field", scalar, "--out", out}, 2, "scalar.npy: field: shape () (0-dimensional), want (N,N) or (N,N,N)"},
 	}
@@ -78,11 +81,15 @@ func TestDataCommands(t *testing.T) {
 	if st := mainStatus([]string{"prepare", "--snapshot", snap, "--grid", "4", "--transform", "eq2", "--smooth", "1", "--stride", "2", "--out", out}, &stderr, &stderr); st != 0 {
 		t.Fatalf("prepare: status %d: %s", st, stderr.String())
 	}
+	swift := filepath.Join("..", "..", "data", "testdata", "hdf5", "snap_0001")
+	if st := mainStatus([]string{"prepare", "--snapshot", swift, "--types", "1,6", "--grid", "4", "--out", filepath.Join(dir, "swift.npy")}, &stderr, &stderr); st != 0 {
+		t.Fatalf("prepare of an HDF5 snapshot: status %d: %s", st, stderr.String())
+	}
 	sims := filepath.Join(dir, "sims")
 	if st := mainStatus([]string{"simulate", "--dim", "2", "--particles", "16", "--steps", "3", "--n", "2", "--positions", "--out", sims}, &stderr, &stderr); st != 0 {
 		t.Fatalf("simulate: status %d: %s", st, stderr.String())
 	}
-	for _, f := range []string{"f.meta.json", "sims/meta.json", "sims/sim_0001_density.npy", "sims/sim_0001_positions.meta.json"} {
+	for _, f := range []string{"f.meta.json", "swift.meta.json", "sims/meta.json", "sims/sim_0001_density.npy", "sims/sim_0001_positions.meta.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing %s: %v", f, err)
 		}
