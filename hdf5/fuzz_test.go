@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzOpen: damaged files (cut short, bytes changed, lengths and addresses
@@ -84,5 +86,29 @@ func TestBTreeCycle(t *testing.T) {
 	f, _ = Open(bytes.NewReader(b), int64(len(b)), "cycle")
 	if _, err := f.Dataset("small_chunks"); err == nil || !strings.Contains(err.Error(), "cycle: /small_chunks: offset") || !strings.Contains(err.Error(), "B-tree node") {
 		t.Fatalf("a B-tree node that is its own child: %v", err)
+	}
+}
+
+// TestRandomDamage runs FuzzOpen's checks on 2000 fixtures with one to four
+// random bytes changed, from a fixed seed, so that every run of the suite
+// (not only a fuzzing session) exercises the parser on damaged files; each
+// must also be read in well under a second (the slowest here: ~10 ms).
+func TestRandomDamage(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("testdata", "*.h5"))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		p := paths[rng.IntN(len(paths))]
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 1 + rng.IntN(4) {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		}
+		start := time.Now()
+		fuzzOne(t, b)
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("%s damaged: read in %v", p, d)
+		}
 	}
 }
