@@ -34,15 +34,16 @@ func (r *runner) trainAE(ctx context.Context) error {
 		return err
 	}
 	ae.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
-	step := func(x []float32, n int) (float64, bool, error) { return ae.Step(r.ws, x, n) }
-	var device mirror
-	if r.gpu != nil {
-		defer r.gpu.Release(r.gpu.Mark())
-		da, err := model.NewDeviceAE(r.gpu, ae)
-		if err != nil {
-			return err
-		}
-		step, device = da.Step, da
+	trainer, err := model.NewAETrainer(ae, r.backend)
+	if err != nil {
+		return err
+	}
+	defer trainer.Close()
+	// The validation loss is computed on the host copy, on the CPU whatever
+	// the backend (the loop pulls it before evaluating).
+	validator, err := model.NewAETrainer(ae, model.CPU(r.ws))
+	if err != nil {
+		return err
 	}
 	size := arch.ImageShape().Size()
 	n := cfg.Batch / r.comm.Size()
@@ -59,19 +60,23 @@ func (r *runner) trainAE(ctx context.Context) error {
 
 	vals := make([]float64, 1) // each step's loss, reused
 	st := &stageRun{name: stageAE, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
-		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: []trained{{ae.E, ae.OptE}}, device: device,
+		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: []trained{{ae.E, ae.OptE}}, mirror: trainer,
 		values: []string{"loss"},
 		step: func(s, rollbacks int) ([]float64, bool, error) {
 			for i := 0; i < n; i++ {
 				rng := draws.at(rollbacks, s, r.comm.Rank()*n+i)
 				r.train.crop(batch[i*size:(i+1)*size], arch.Size, rng)
 			}
-			loss, skipped, err := step(batch, n)
+			loss, skipped, err := trainer.Step(batch, n)
 			vals[0] = loss
 			return vals, skipped, err
 		},
 		evaluate: func(p *progress) error {
-			sum := []float64{r.lossSum(ae, val[lo*size:hi*size], hi-lo)}
+			s, err := lossSum(validator, val[lo*size:hi*size], hi-lo, size)
+			if err != nil {
+				return err
+			}
+			sum := []float64{s}
 			if err := r.comm.AllReduceSum64(sum); err != nil {
 				return err
 			}
@@ -167,16 +172,20 @@ func (r *runner) loadBestGAN(gan *model.GAN) error {
 // share returns the part [lo, hi) of n items that rank takes of size ranks.
 func share(n, rank, size int) (lo, hi int) { return rank * n / size, (rank + 1) * n / size }
 
-// lossSum is the Eq. 7 loss summed over n crops (in inference mode).
-func (r *runner) lossSum(ae *model.AE, crops []float32, n int) float64 {
+// lossSum is the Eq. 7 loss summed over n crops of size values (in
+// inference mode).
+func lossSum(ae model.AETrainer, crops []float32, n, size int) (float64, error) {
 	const chunk = 32
-	size := ae.E.In.Size()
 	var sum float64
 	for done := 0; done < n; done += chunk {
 		b := min(chunk, n-done)
-		sum += ae.Loss(r.ws, crops[done*size:(done+b)*size], b) * float64(b)
+		l, err := ae.Loss(crops[done*size:(done+b)*size], b)
+		if err != nil {
+			return 0, err
+		}
+		sum += l * float64(b)
 	}
-	return sum
+	return sum, nil
 }
 
 // writeAEOutputs encodes and decodes n test crops, writes the crops, their

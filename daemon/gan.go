@@ -41,16 +41,11 @@ func (r *runner) trainGAN(ctx context.Context) error {
 		}
 		nets = append(nets, trained{net: gan.EMA.Net})
 	}
-	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(r.ws, b) }
-	var device mirror
-	if r.gpu != nil {
-		defer r.gpu.Release(r.gpu.Mark())
-		dg, err := model.NewDeviceGAN(r.gpu, gan)
-		if err != nil {
-			return err
-		}
-		step, device = dg.Step, dg
+	trainer, err := model.NewGANTrainer(gan, r.backend)
+	if err != nil {
+		return err
 	}
+	defer trainer.Close()
 
 	var ref *eval.Reference
 	var evalZ []float32
@@ -61,7 +56,7 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	}
 	vals := make([]float64, 4) // each step's values, reused
 	st := &stageRun{name: stageGAN, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
-		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: nets, device: device,
+		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: nets, mirror: trainer,
 		values: []string{"loss_d", "loss_g", "d_real", "d_fake"},
 		step: func(s, rollbacks int) ([]float64, bool, error) {
 			for i := 0; i < n; i++ {
@@ -69,7 +64,7 @@ func (r *runner) trainGAN(ctx context.Context) error {
 				r.train.crop(batch.Real[i*size:(i+1)*size], arch.Size, rng)
 				batch.Draw(i, cfg.LabelNoise, rng)
 			}
-			st, err := step(batch)
+			st, err := trainer.Step(batch)
 			vals[0], vals[1], vals[2], vals[3] = st.LossD, st.LossG, st.DReal, st.DFake
 			return vals, st.SkipD || st.SkipG, err
 		},

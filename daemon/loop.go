@@ -37,39 +37,27 @@ type stageRun struct {
 	extra func() []model.NetState
 	// restoreExtra loads them back on rank 0.
 	restoreExtra func(ck *model.Checkpoint) error
-	// device is the GPU copy of the trained networks (nil on the CPU). The
-	// host networks stay the reference for everything but the steps: the
-	// loop pulls the device copy before it reads them and pushes them back
-	// after it changes them.
-	device mirror
-	stale  bool // the host networks are behind the device since the last step
+	// mirror is the trainer's copy of the trained networks on its backend.
+	// The host networks stay the reference for everything but the steps:
+	// the loop pulls the backend's copy before it reads them and pushes them
+	// back after it changes them.
+	mirror model.Mirror
+	stale  bool // the host networks are behind the backend since the last step
 }
 
-// mirror is a copy of a stage's networks on a GPU; model.DeviceGAN and
-// model.DeviceAE are mirrors.
-type mirror interface {
-	Pull() error      // device → host: weights, state and optimizer moments
-	Push() error      // host → device
-	PullState() error // device → host: batch-norm running statistics only
-	PushState() error
-}
-
-// pull brings the host networks up to date with the device.
+// pull brings the host networks up to date with the backend.
 func (st *stageRun) pull() error {
-	if st.device == nil || !st.stale {
+	if !st.stale {
 		return nil
 	}
 	st.stale = false
-	return st.device.Pull()
+	return st.mirror.Pull()
 }
 
-// push copies the host networks to the device.
+// push copies the host networks to the backend.
 func (st *stageRun) push() error {
-	if st.device == nil {
-		return nil
-	}
 	st.stale = false
-	return st.device.Push()
+	return st.mirror.Push()
 }
 
 // ErrStopped is wrapped in the error of a run that a signal stopped after
@@ -190,7 +178,7 @@ func (r *runner) step(ctx context.Context, st *stageRun, p *progress, agg []floa
 		agg[i] /= float64(r.comm.Size())
 	}
 	p.Step++
-	st.stale = st.device != nil
+	st.stale = true
 	return skip, agg[len(agg)-1] > 0, nil
 }
 
@@ -306,20 +294,15 @@ func (r *runner) shareState(st *stageRun) error {
 	if r.comm.Size() == 1 || r.cfg.Train.SyncBatchNorm {
 		return nil
 	}
-	if st.device != nil {
-		if err := st.device.PullState(); err != nil {
-			return err
-		}
+	if err := st.mirror.PullState(); err != nil {
+		return err
 	}
 	for _, t := range st.nets {
 		if err := r.comm.Broadcast(t.net.State, 0); err != nil {
 			return err
 		}
 	}
-	if st.device != nil {
-		return st.device.PushState()
-	}
-	return nil
+	return st.mirror.PushState()
 }
 
 // compareChecksums stops the job if the ranks' parameters have drifted apart.

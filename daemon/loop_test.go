@@ -43,7 +43,7 @@ func TestSkippedStepsRollBack(t *testing.T) {
 	r, nets := loopRunner(t)
 	var seen []int
 	st := &stageRun{name: stageGAN, steps: 20, batch: 1, checkpointEvery: 5, logEvery: 100, evalEvery: 100, nets: nets,
-		values: []string{"loss"},
+		values: []string{"loss"}, mirror: cpuMirror{},
 		step: func(s, rollbacks int) ([]float64, bool, error) {
 			seen = append(seen, s*10+rollbacks)
 			nets[0].net.Params[0] += 1 // a visible update
@@ -68,8 +68,8 @@ func TestSkippedStepsRollBack(t *testing.T) {
 func TestRepeatedRollbacksGiveUp(t *testing.T) {
 	r, nets := loopRunner(t)
 	st := &stageRun{name: stageGAN, steps: 20, batch: 1, checkpointEvery: 5, logEvery: 100, evalEvery: 100, nets: nets,
-		values: []string{"loss"},
-		step:   func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, s >= 7, nil }}
+		values: []string{"loss"}, mirror: cpuMirror{},
+		step: func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, s >= 7, nil }}
 	_, err := r.runStage(context.Background(), st)
 	if !errors.Is(err, errDiverged) || !strings.Contains(err.Error(), "after 2 rollbacks") {
 		t.Fatalf("error %v, want the stage to give up after 2 rollbacks", err)
@@ -96,6 +96,17 @@ func (f *fakeDevice) Push() error {
 }
 func (f *fakeDevice) PullState() error { f.events = append(f.events, "pull-state"); return nil }
 func (f *fakeDevice) PushState() error { f.events = append(f.events, "push-state"); return nil }
+func (f *fakeDevice) Close()           {}
+
+// cpuMirror is the mirror of a stage on the CPU, where the host networks are
+// the trained ones.
+type cpuMirror struct{}
+
+func (cpuMirror) Pull() error      { return nil }
+func (cpuMirror) Push() error      { return nil }
+func (cpuMirror) PullState() error { return nil }
+func (cpuMirror) PushState() error { return nil }
+func (cpuMirror) Close()           {}
 
 // TestDeviceCopyIsPulledAndPushed drives the loop with a device whose steps
 // change only the device copy: the loop must push the host networks at the
@@ -106,7 +117,7 @@ func TestDeviceCopyIsPulledAndPushed(t *testing.T) {
 	r, nets := loopRunner(t)
 	dev := &fakeDevice{host: nets[0].net}
 	st := &stageRun{name: stageGAN, steps: 12, batch: 1, checkpointEvery: 5, logEvery: 100, evalEvery: 100, nets: nets,
-		values: []string{"loss"}, device: dev,
+		values: []string{"loss"}, mirror: dev,
 		step: func(s, rollbacks int) ([]float64, bool, error) {
 			dev.value++ // a visible update, on the device only
 			return []float64{1}, s >= 6 && s < 9 && rollbacks == 0, nil
@@ -135,8 +146,8 @@ func TestDeviceCopyIsPulledAndPushed(t *testing.T) {
 func TestRollbackWithoutCheckpointFails(t *testing.T) {
 	r, nets := loopRunner(t)
 	st := &stageRun{name: stageGAN, steps: 20, batch: 1, checkpointEvery: 10, logEvery: 100, evalEvery: 100, nets: nets,
-		values: []string{"loss"},
-		step:   func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, s >= 2, nil }}
+		values: []string{"loss"}, mirror: cpuMirror{},
+		step: func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, s >= 2, nil }}
 	_, err := r.runStage(context.Background(), st)
 	if !errors.Is(err, errDiverged) || !strings.Contains(err.Error(), "no checkpoint to roll back to") {
 		t.Fatalf("error %v, want divergence with no checkpoint", err)
@@ -149,8 +160,8 @@ func TestRollbackWithoutCheckpointFails(t *testing.T) {
 func TestStageWithoutOneUpdateFails(t *testing.T) {
 	r, nets := loopRunner(t)
 	st := &stageRun{name: stageGAN, steps: 2, batch: 1, checkpointEvery: 10, logEvery: 100, evalEvery: 100, nets: nets,
-		values: []string{"loss"},
-		step:   func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, true, nil }}
+		values: []string{"loss"}, mirror: cpuMirror{},
+		step: func(s, rollbacks int) ([]float64, bool, error) { return []float64{1}, true, nil }}
 	_, err := r.runStage(context.Background(), st)
 	if !errors.Is(err, errDiverged) || !strings.Contains(err.Error(), "without applying one update") {
 		t.Fatalf("error %v, want a failure for a stage without updates", err)
@@ -164,8 +175,8 @@ func TestSignalStopsASkippingStage(t *testing.T) {
 	r.cfg.Train.MaxSkippedSteps = 1000
 	steps := 0
 	st := &stageRun{name: stageGAN, steps: 100, batch: 1, checkpointEvery: 10, logEvery: 100, evalEvery: 100, nets: nets,
-		values: []string{"loss"},
-		step:   func(s, rollbacks int) ([]float64, bool, error) { steps++; return []float64{1}, true, nil }}
+		values: []string{"loss"}, mirror: cpuMirror{},
+		step: func(s, rollbacks int) ([]float64, bool, error) { steps++; return []float64{1}, true, nil }}
 	_, err := r.runStage(newStopAfter(3), st)
 	if !errors.Is(err, ErrStopped) || steps != 4 {
 		t.Fatalf("error %v after %d steps, want a stop after 4", err, steps)

@@ -205,10 +205,15 @@ func TestNetworkGradients(t *testing.T) {
 			realLabels := []float32{1, 1, 0, 1}
 			fakeLabels := []float32{0, 1, 0, 0}
 
+			tr, err := newGANSteps[[]float32](gan, &cpuOps{ws: ws})
+			if err != nil {
+				t.Fatal(err)
+			}
 			fake := append([]float32(nil), gan.G.Forward(ws, z, batch, true)...)
 			lossD := func() float64 {
-				l, _, _ := gan.DiscriminatorGrads(ws, real, fake, realLabels, fakeLabels, batch)
-				return l
+				tr.discriminatorGrads(real, fake, realLabels, fakeLabels, batch)
+				l, _ := tr.ops.results()
+				return l[0] + l[2]
 			}
 			gan.D.ZeroGrads()
 			lossD()
@@ -216,8 +221,9 @@ func TestNetworkGradients(t *testing.T) {
 			checkFD(t, fdCase{name: "D loss wrt D", x: gan.D.Params, grad: gradD, h: 3e-4, loss: lossD, tol: 3e-2, count: 64}, rng)
 
 			lossG := func() float64 {
-				f := gan.G.Forward(ws, z, batch, true)
-				return gan.GeneratorGrads(ws, f, batch)
+				tr.generatorGrads(gan.G.Forward(ws, z, batch, true), batch)
+				l, _ := tr.ops.results()
+				return l[4]
 			}
 			gan.G.ZeroGrads()
 			lossG()
@@ -229,7 +235,15 @@ func TestNetworkGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 			spread(rng, ae.E)
-			lossAE := func() float64 { return ae.Grads(ws, real, batch) }
+			at, err := newAESteps[[]float32](ae, &cpuOps{ws: ws})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lossAE := func() float64 {
+				at.grads(real, batch)
+				l, _ := at.ops.results()
+				return l[0]
+			}
 			ae.E.ZeroGrads()
 			lossAE()
 			gradE := append([]float32(nil), ae.E.Grads...)

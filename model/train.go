@@ -3,8 +3,6 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
-
-	"github.com/cosmogan/cosmogan/kernels"
 )
 
 // GAN holds G and D with their optimizers and the buffers of a training step.
@@ -26,8 +24,6 @@ type GAN struct {
 	// EMA, when set, averages G's weights after every G update; Sampler
 	// then returns it.
 	EMA *EMA
-
-	ones, dLogits []float32
 }
 
 // StepStats are the losses of one GAN step on this rank's part of the batch,
@@ -101,32 +97,6 @@ func (b *GANBatch) Draw(i int, frac float64, rng *rand.Rand) {
 	NoisyLabels(b.FakeLabels[i:i+1], 0, frac, rng)
 }
 
-// Step performs one GAN training step on a batch (this rank's part of the
-// global batch): one D update on the real samples and generated ones, then
-// one G update that reuses the same generated samples. An update whose
-// averaged gradients are not finite is skipped on every rank.
-func (m *GAN) Step(ws *Workspace, b *GANBatch) (StepStats, error) {
-	if b.N < 1 || len(b.Real) < b.N*m.D.In.Size() || len(b.Z) < b.N*m.Arch.Latent {
-		return StepStats{}, fmt.Errorf("GAN step: batch of %d samples with %d real and %d latent values", b.N, len(b.Real), len(b.Z))
-	}
-	fake := m.G.Forward(ws, b.Z, b.N, true)
-	m.D.ZeroGrads()
-	var st StepStats
-	st.LossD, st.DReal, st.DFake = m.DiscriminatorGrads(ws, b.Real, fake, b.RealLabels, b.FakeLabels, b.N)
-	var err error
-	if st.SkipD, err = update(ws, m.Sync, m.D, m.OptD); err != nil {
-		return st, err
-	}
-
-	m.G.ZeroGrads()
-	st.LossG = m.GeneratorGrads(ws, fake, b.N)
-	st.SkipG, err = update(ws, m.Sync, m.G, m.OptG)
-	if err == nil && !st.SkipG && m.EMA != nil {
-		m.EMA.Update(m.G, m.OptG.Step)
-	}
-	return st, err
-}
-
 // Sampler is the generator to sample from: the moving average of G's weights
 // where training keeps one, else G.
 func (m *GAN) Sampler() *Net {
@@ -136,56 +106,83 @@ func (m *GAN) Sampler() *Net {
 	return m.G
 }
 
-// update averages n's gradients over the ranks and applies them, unless they
-// are not finite: then it reports the step skipped.
-func update(ws *Workspace, s Sync, n *Net, opt *Adam) (skipped bool, err error) {
-	finite, err := averageGradients(s, n.Grads)
-	if err != nil || !finite {
-		return !finite, err
-	}
-	opt.Update(ws.Team, n.Params, n.Grads)
-	return false, nil
+// ganSteps is GANTrainer on a backend whose buffers are of type B: the GAN
+// step, written once for every backend.
+type ganSteps[B any] struct {
+	m    *GAN
+	ops  ops[B]
+	g, d netOps[B]
+	mirror[B]
+
+	real, z, realLabels, fakeLabels, ones, dLogits B
 }
 
-// DiscriminatorGrads adds to D.Grads the gradient of the D loss of Eq. 4,
-// LD = ½·BCE(D(real), realLabels) + ½·BCE(D(fake), fakeLabels), and returns LD
-// with the mean D outputs on both batches.
-func (m *GAN) DiscriminatorGrads(ws *Workspace, real, fake, realLabels, fakeLabels []float32, batch int) (loss, dReal, dFake float64) {
-	dl := kernels.Grow(&m.dLogits, batch)
-	logits := m.D.Forward(ws, real, batch, true)
-	dReal = meanSigmoid(logits)
-	loss = BCEWithLogits(logits, realLabels, dl, 0.5)
-	m.D.Backward(ws, dl, true, false)
-
-	logits = m.D.Forward(ws, fake, batch, true)
-	dFake = meanSigmoid(logits)
-	loss += BCEWithLogits(logits, fakeLabels, dl, 0.5)
-	m.D.Backward(ws, dl, true, false)
-	return loss, dReal, dFake
+func newGANSteps[B any](m *GAN, o ops[B]) (*ganSteps[B], error) {
+	t := &ganSteps[B]{m: m, ops: o}
+	var err error
+	if t.g, err = o.net(m.G, m.OptG); err == nil {
+		t.d, err = o.net(m.D, m.OptD)
+	}
+	if err != nil {
+		o.close()
+		return nil, err
+	}
+	t.mirror = mirror[B]{ops: o, trained: []netOps[B]{t.g, t.d}}
+	return t, nil
 }
 
-// GeneratorGrads adds to G.Grads the gradient of −mean log D(G(z)) for the
-// batch fake that the latest G.Forward produced, and returns that loss. D's
-// gradients are not touched.
-func (m *GAN) GeneratorGrads(ws *Workspace, fake []float32, batch int) float64 {
-	dl := kernels.Grow(&m.dLogits, batch)
-	ones := kernels.Grow(&m.ones, batch)
-	for i := range ones {
-		ones[i] = 1
+func (t *ganSteps[B]) Step(b *GANBatch) (StepStats, error) {
+	m, o, n := t.m, t.ops, b.N
+	if n < 1 || len(b.Real) < n*m.D.In.Size() || len(b.Z) < n*m.Arch.Latent || len(b.RealLabels) < n || len(b.FakeLabels) < n {
+		return StepStats{}, fmt.Errorf("GAN step: batch of %d samples with %d real and %d latent values", n, len(b.Real), len(b.Z))
 	}
-	logits := m.D.Forward(ws, fake, batch, true)
-	loss := BCEWithLogits(logits, ones, dl, 1)
-	dFake := m.D.Backward(ws, dl, false, true)
-	m.G.Backward(ws, dFake, true, false)
-	return loss
+	real := o.load(&t.real, b.Real[:n*m.D.In.Size()])
+	z := o.load(&t.z, b.Z[:n*m.Arch.Latent])
+	realLabels, fakeLabels := o.load(&t.realLabels, b.RealLabels[:n]), o.load(&t.fakeLabels, b.FakeLabels[:n])
+
+	var st StepStats
+	var err error
+	fake := t.g.forward(z, n, true)
+	t.d.zeroGrads()
+	t.discriminatorGrads(real, fake, realLabels, fakeLabels, n)
+	if st.SkipD, err = update(t.d, m.OptD, m.Sync); err != nil {
+		return st, err
+	}
+	t.g.zeroGrads()
+	t.generatorGrads(fake, n)
+	if st.SkipG, err = update(t.g, m.OptG, m.Sync); err != nil {
+		return st, err
+	}
+	if !st.SkipG && m.EMA != nil {
+		t.g.pullWeights()
+		if err := o.wait(); err != nil {
+			return st, err
+		}
+		m.EMA.Update(m.G, m.OptG.Step)
+	}
+	l, err := o.results()
+	st.LossD, st.DReal, st.DFake, st.LossG = l[0]+l[2], l[1], l[3], l[4]
+	return st, err
 }
 
-func meanSigmoid(logits []float32) float64 {
-	var s float64
-	for _, v := range logits {
-		s += sigmoid(float64(v))
-	}
-	return s / float64(len(logits))
+// discriminatorGrads adds to D's gradients those of the D loss of Eq. 4,
+// LD = ½·BCE(D(real), realLabels) + ½·BCE(D(fake), fakeLabels); its two
+// terms and the mean D outputs go to result slots 0 to 3.
+func (t *ganSteps[B]) discriminatorGrads(real, fake, realLabels, fakeLabels B, n int) {
+	dl := t.ops.buf(&t.dLogits, n)
+	t.ops.bce(0.5, t.d.forward(real, n, true), realLabels, dl, 0)
+	t.d.backward(dl, true, false)
+	t.ops.bce(0.5, t.d.forward(fake, n, true), fakeLabels, dl, 2)
+	t.d.backward(dl, true, false)
+}
+
+// generatorGrads adds to G's gradients those of −mean log D(fake), for the
+// batch fake that G's latest forward pass produced; the loss goes to result
+// slot 4. D's gradients are not touched.
+func (t *ganSteps[B]) generatorGrads(fake B, n int) {
+	dl := t.ops.buf(&t.dLogits, n)
+	t.ops.bce(1, t.d.forward(fake, n, true), t.ops.fill(&t.ones, n, 1), dl, 4)
+	t.g.backward(t.d.backward(dl, false, true), true, false)
 }
 
 // AE is the autoencoder of §3.2: a trained encoder E in front of the frozen
@@ -198,8 +195,6 @@ type AE struct {
 	OptE     *Adam
 	// Sync averages E's gradients over data-parallel ranks; nil for one rank.
 	Sync Sync
-
-	target, dFeat []float32
 }
 
 // NewAE builds a fresh encoder for arch in front of the trained g and d.
@@ -222,42 +217,65 @@ func (a *AE) SetSync(s Sync, syncBatchNorm bool) {
 	}
 }
 
-// Step performs one encoder update on a batch and returns this rank's loss
-// and whether the update was skipped for non-finite gradients.
-func (a *AE) Step(ws *Workspace, x []float32, batch int) (loss float64, skipped bool, err error) {
-	a.E.ZeroGrads()
-	loss = a.Grads(ws, x, batch)
-	skipped, err = update(ws, a.Sync, a.E, a.OptE)
-	return loss, skipped, err
+// aeSteps is AETrainer on a backend whose buffers are of type B: the AE
+// step, written once for every backend.
+type aeSteps[B any] struct {
+	a         *AE
+	ops       ops[B]
+	e, g, td  netOps[B]
+	mirror[B] // of E: G and TD are frozen
+
+	x, target, dFeat B
 }
 
-// Grads adds to E.Grads the gradient of ‖TD(x) − TD(G(E(x)))‖² (mean over
-// features) and returns that loss.
-func (a *AE) Grads(ws *Workspace, x []float32, batch int) float64 {
-	loss, dFeat := a.forward(ws, x, batch, true)
-	dz := a.G.Backward(ws, a.TD.Backward(ws, dFeat, false, true), false, true)
-	a.E.Backward(ws, dz, true, false)
-	return loss
+func newAESteps[B any](a *AE, o ops[B]) (*aeSteps[B], error) {
+	t := &aeSteps[B]{a: a, ops: o}
+	var err error
+	if t.e, err = o.net(a.E, a.OptE); err == nil {
+		if t.g, err = o.net(a.G, nil); err == nil {
+			t.td, err = o.net(a.TD, nil)
+		}
+	}
+	if err != nil {
+		o.close()
+		return nil, err
+	}
+	t.mirror = mirror[B]{ops: o, trained: []netOps[B]{t.e}}
+	return t, nil
 }
 
-// Loss evaluates the Eq. 7 loss on a batch without training (E in inference
-// mode), as for validation and early stopping.
-func (a *AE) Loss(ws *Workspace, x []float32, batch int) float64 {
-	loss, _ := a.forward(ws, x, batch, false)
-	return loss
+func (t *aeSteps[B]) Step(x []float32, batch int) (loss float64, skipped bool, err error) {
+	t.e.zeroGrads()
+	t.grads(x, batch)
+	if skipped, err = update(t.e, t.a.OptE, t.a.Sync); err != nil {
+		return 0, skipped, err
+	}
+	l, err := t.ops.results()
+	return l[0], skipped, err
 }
 
-// forward returns the loss and its gradient with respect to TD's output.
-func (a *AE) forward(ws *Workspace, x []float32, batch int, train bool) (float64, []float32) {
-	target := kernels.Grow(&a.target, batch*a.TD.Out.Size())
-	copy(target, a.TD.Forward(ws, x, batch, false))
-	z := a.E.Forward(ws, x, batch, train)
-	f := a.TD.Forward(ws, a.G.Forward(ws, z, batch, false), batch, false)
-	df := kernels.Grow(&a.dFeat, len(f))
-	return FeatureLoss(f, target, df), df
+func (t *aeSteps[B]) Loss(x []float32, batch int) (float64, error) {
+	t.forward(x, batch, false)
+	l, err := t.ops.results()
+	return l[0], err
 }
 
-// Encode writes E(x) for a batch into z (inference mode).
-func (a *AE) Encode(ws *Workspace, x []float32, batch int, z []float32) {
-	copy(z, a.E.Forward(ws, x, batch, false))
+// grads adds to E's gradients those of ‖TD(x) − TD(G(E(x)))‖² (mean over
+// features); the loss goes to result slot 0.
+func (t *aeSteps[B]) grads(x []float32, batch int) {
+	df := t.forward(x, batch, true)
+	dz := t.g.backward(t.td.backward(df, false, true), false, true)
+	t.e.backward(dz, true, false)
+}
+
+// forward puts the loss in result slot 0 and returns its gradient with
+// respect to TD's output.
+func (t *aeSteps[B]) forward(x []float32, batch int, train bool) B {
+	o, features := t.ops, batch*t.a.TD.Out.Size()
+	in := o.load(&t.x, x[:batch*t.a.E.In.Size()])
+	target := o.copyOf(&t.target, t.td.forward(in, batch, false), features)
+	f := t.td.forward(t.g.forward(t.e.forward(in, batch, train), batch, false), batch, false)
+	df := o.buf(&t.dFeat, features)
+	o.featureLoss(f, target, df, 0)
+	return df
 }
