@@ -237,18 +237,6 @@ func (c *Config) Validate() error {
 	if !slices.Contains(devices, c.Device) { // a Config made in code; a file's is checked as it is decoded
 		bad("device = %q, want %s", c.Device, quoted(devices))
 	}
-	if c.Device == DeviceCUDA && c.Model.MinibatchStd {
-		bad(`model.minibatch_std = true has no GPU implementation yet: train it with device = "cpu"`)
-	}
-	if c.Device == DeviceCUDA && c.Model.Upsample == "resize" {
-		bad(`model.upsample = "resize" has no GPU implementation yet: train it with device = "cpu"`)
-	}
-	if c.Device == DeviceCUDA && c.Model.DNorm == "spectral" {
-		bad(`model.d_norm = "spectral" has no GPU implementation yet: train it with device = "cpu"`)
-	}
-	if c.Device == DeviceCUDA && c.GAN.GEMA != 0 {
-		bad(`gan.g_ema has no GPU implementation yet: train it with device = "cpu"`)
-	}
 	if c.RunDir == "" {
 		bad("run_dir is empty")
 	}
@@ -259,6 +247,11 @@ func (c *Config) Validate() error {
 	if err := c.Model.Validate(); err != nil {
 		for _, e := range unjoin(err) {
 			bad("model.%v", e)
+		}
+	} else if err := c.Model.CheckGPU(); err != nil && c.Device == DeviceCUDA {
+		// A layer that the [model] keys ask for and the GPU backend lacks.
+		for _, e := range unjoin(err) {
+			bad(`device = "cuda": the model's %v: train it with device = "cpu"`, e)
 		}
 	}
 	positive("gan.batch", c.GAN.Batch)
