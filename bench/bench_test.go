@@ -29,6 +29,10 @@ func BenchmarkGANStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			trainer, err := model.NewGANTrainer(gan, model.CPU(ws))
+			if err != nil {
+				b.Fatal(err)
+			}
 			batch := model.NewGANBatch(c.arch, c.batch)
 			for i := range batch.Real {
 				batch.Real[i] = float32(2*rng.Float64() - 1)
@@ -41,14 +45,14 @@ func BenchmarkGANStep(b *testing.B) {
 			// collection empties them; refilling them allocates).
 			for range 2 {
 				runtime.GC()
-				if _, err := gan.Step(ws, batch); err != nil {
+				if _, err := trainer.Step(batch); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := gan.Step(ws, batch); err != nil {
+				if _, err := trainer.Step(batch); err != nil {
 					b.Fatal(err)
 				}
 			}

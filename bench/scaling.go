@@ -63,7 +63,7 @@ func Scaling(cfg ScalingConfig, steps int, comm parallel.Comm) (ScalingResult, e
 	}
 	res := ScalingResult{Ranks: size, Rank: comm.Rank(), Device: "cpu", GlobalBatch: cfg.Batch,
 		ReduceBytes: 4 * (len(gan.G.Grads) + len(gan.D.Grads))}
-	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(ws, b) }
+	on := model.CPU(ws)
 	if cfg.CUDA {
 		local, err := parallel.LocalRank(os.Getenv)
 		if err != nil {
@@ -74,12 +74,13 @@ func Scaling(cfg ScalingConfig, steps int, comm parallel.Comm) (ScalingResult, e
 			return res, err
 		}
 		defer gpu.Close()
-		dg, err := model.NewDeviceGAN(gpu, gan)
-		if err != nil {
-			return res, err
-		}
-		step, res.Device = dg.Step, gpu.Name()
+		on, res.Device = model.GPU(gpu), gpu.Name()
 	}
+	trainer, err := model.NewGANTrainer(gan, on)
+	if err != nil {
+		return res, err
+	}
+	defer trainer.Close()
 	timeSteps := func(n int) (float64, error) {
 		b := model.NewGANBatch(cfg.Arch, n)
 		rng := rand.New(rand.NewPCG(cfg.Seed, 2))
@@ -89,7 +90,7 @@ func Scaling(cfg ScalingConfig, steps int, comm parallel.Comm) (ScalingResult, e
 		for i := range n {
 			b.Draw(i, cfg.LabelNoise, rng)
 		}
-		return median(steps, func() error { _, err := step(b); return err })
+		return median(steps, func() error { _, err := trainer.Step(b); return err })
 	}
 	if res.ComputeSeconds, err = timeSteps(cfg.Batch / size); err != nil {
 		return res, err

@@ -28,7 +28,7 @@ type StepResult struct {
 // forward + backward (3 forwards' worth) and three D forward + backward
 // passes (9), per sample: batch·(3·F_G + 9·F_D). scripts/bench_torch.py
 // counts the PyTorch peer the same way. With device "cuda" the steps run on
-// the first GPU (model.DeviceGAN), the batch uploaded each step as in training.
+// the first GPU (model.GPU), the batch uploaded each step as in training.
 func Step(dim, batch, steps, threads int, device string) (StepResult, error) {
 	arch, err := paperArch(dim)
 	if err != nil {
@@ -49,19 +49,20 @@ func Step(dim, batch, steps, threads int, device string) (StepResult, error) {
 		return StepResult{}, err
 	}
 	res := StepResult{Dim: dim, Batch: batch, Device: "cpu", Threads: team.Threads(), Steps: steps}
-	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(ws, b) }
+	on := model.CPU(ws)
 	if device != "cpu" {
 		gpu, err := openGPU(0)
 		if err != nil {
 			return StepResult{}, err
 		}
 		defer gpu.Close()
-		dg, err := model.NewDeviceGAN(gpu, gan)
-		if err != nil {
-			return StepResult{}, err
-		}
-		step, res.Device = dg.Step, gpu.Name()
+		on, res.Device = model.GPU(gpu), gpu.Name()
 	}
+	trainer, err := model.NewGANTrainer(gan, on)
+	if err != nil {
+		return StepResult{}, err
+	}
+	defer trainer.Close()
 	b := model.NewGANBatch(arch, batch)
 	for i := range b.Real {
 		b.Real[i] = float32(2*rng.Float64() - 1)
@@ -69,7 +70,7 @@ func Step(dim, batch, steps, threads int, device string) (StepResult, error) {
 	for i := range batch {
 		b.Draw(i, 0.05, rng)
 	}
-	median, err := median(steps, func() error { _, err := step(b); return err })
+	median, err := median(steps, func() error { _, err := trainer.Step(b); return err })
 	if err != nil {
 		return StepResult{}, err
 	}

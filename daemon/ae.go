@@ -14,107 +14,147 @@ import (
 // with G and D, in checkpoints/ae-final.ckpt, and writes reconstructions,
 // latent codes and a figure.
 func (r *runner) trainAE(ctx context.Context) error {
-	if err := r.loadData(); err != nil {
-		return err
-	}
+	return r.trainStage(ctx, func() (finishingStage, error) {
+		st, err := r.newAEStage()
+		return st, err
+	})
+}
+
+// aeStage is the AE stage as the loop drives it.
+type aeStage struct {
+	stagePlan
+	r       *runner
+	gan     *model.GAN // the trained G and D the encoder is trained against
+	ae      *model.AE
+	trainer model.AETrainer
+	// validator computes the validation loss on the host copy, on the CPU
+	// whatever the backend (the loop pulls it before evaluating).
+	validator model.AETrainer
+	batch     []float32 // this rank's part of the global batch
+	draws     *stream
+	z         []float32 // with ae.latent_weight: this rank's latent vectors
+	val       []float32 // this rank's share of the validation crops
+	best      model.NetState
+	vals      []float64 // each step's loss, reused
+}
+
+func (r *runner) newAEStage() (*aeStage, error) {
 	cfg, arch := r.cfg.AE, r.cfg.Model
 	initRand := newStreamFor(r.cfg.Seed, "ae/init").fixed()
 	gan, err := model.NewGAN(arch, model.DefaultAdam(), initRand)
 	if err != nil {
-		return &ConfigError{err}
+		return nil, &ConfigError{err}
 	}
 	if err := r.agree(r.loadBestGAN(gan)); err != nil {
-		return err
+		return nil, err
 	}
 	if err := broadcastNets(r.comm, []trained{{net: gan.G}, {net: gan.D}}); err != nil {
-		return err
+		return nil, err
 	}
 	ae, err := model.NewAE(arch, gan.G, gan.D, cfg.AdamConfig, initRand)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ae.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
 	ae.LatentWeight = cfg.LatentWeight
-	n := cfg.Batch / r.comm.Size()
-	var z []float32 // latent vectors of the latent regression, when on
+	size, n := arch.ImageShape().Size(), cfg.Batch/r.comm.Size()
+	st := &aeStage{r: r, gan: gan, ae: ae, batch: make([]float32, n*size),
+		draws: newStreamFor(r.cfg.Seed, "ae/step"), vals: make([]float64, 1)}
 	if cfg.LatentWeight > 0 {
-		z = make([]float32, n*arch.Latent)
+		st.z = make([]float32, n*arch.Latent)
 	}
-	step := func(x []float32, n int) (float64, bool, error) { return ae.Step(r.ws, x, z, n) }
-	var device mirror
-	if r.gpu != nil {
-		defer r.gpu.Release(r.gpu.Mark())
-		da, err := model.NewDeviceAE(r.gpu, ae)
-		if err != nil {
-			return err
-		}
-		step, device = da.Step, da
-	}
-	size := arch.ImageShape().Size()
-	batch := make([]float32, n*size)
-	draws := newStreamFor(r.cfg.Seed, "ae/step")
-
 	// The validation crops: fixed, from the validation split; rank k scores
 	// its share, and the sum over ranks is the validation loss on every rank.
 	val := make([]float32, cfg.ValidationCrops*size)
 	r.val.draw(val, arch.Size, cfg.ValidationCrops, newStreamFor(r.cfg.Seed, "ae/validation").fixed())
 	lo, hi := share(cfg.ValidationCrops, r.comm.Rank(), r.comm.Size())
-	best := model.Capture(ae.E, nil)
-	best.Name = "E-best"
-
-	vals := make([]float64, 1) // each step's loss, reused
-	st := &stageRun{name: stageAE, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
-		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: []trained{{ae.E, ae.OptE}}, device: device,
-		values: []string{"loss"},
-		step: func(s, rollbacks int) ([]float64, bool, error) {
-			for i := 0; i < n; i++ {
-				rng := draws.at(rollbacks, s, r.comm.Rank()*n+i)
-				r.train.crop(batch[i*size:(i+1)*size], arch.Size, rng)
-				if z != nil {
-					model.SampleLatent(z[i*arch.Latent:(i+1)*arch.Latent], rng)
-				}
-			}
-			loss, skipped, err := step(batch, n)
-			vals[0] = loss
-			return vals, skipped, err
-		},
-		evaluate: func(p *progress) error {
-			sum := []float64{r.lossSum(ae, val[lo*size:hi*size], hi-lo)}
-			if err := r.comm.AllReduceSum64(sum); err != nil {
-				return err
-			}
-			v := sum[0] / float64(cfg.ValidationCrops)
-			better := v < p.Best
-			if better {
-				p.Best, p.BestStep, p.Stale = v, p.Step, 0
-				best = model.Capture(ae.E, nil)
-				best.Name = "E-best"
-			} else {
-				p.Stale++
-			}
-			r.log.Info().Int("step", p.Step).Float64("validation_loss", v).Float64("best", p.Best).Int("stale", p.Stale).Msg("ae validation")
-			r.metrics.write(Metric{Stage: stageAE, Step: p.Step, Kind: MetricValidation, Loss: &v, Best: better})
-			r.status.recordValidation(v)
-			return nil
-		},
-		done:  func(p progress) bool { return p.Stale >= cfg.Patience },
-		extra: func() []model.NetState { return []model.NetState{best} },
-		restoreExtra: func(ck *model.Checkpoint) error {
-			b, err := ck.Net("E-best")
-			if err != nil {
-				return err
-			}
-			best = *b
-			return nil
-		},
+	st.val = val[lo*size : hi*size]
+	st.keepBest()
+	if st.validator, err = model.NewAETrainer(ae, model.CPU(r.ws)); err != nil {
+		return nil, err
 	}
-	p, err := r.runStage(ctx, st)
+	if st.trainer, err = model.NewAETrainer(ae, r.backend); err != nil {
+		return nil, err
+	}
+	st.stagePlan = stagePlan{name: stageAE, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
+		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: []trained{{ae.E, ae.OptE}}, mirror: st.trainer,
+		values: []string{"loss"}}
+	return st, nil
+}
+
+// step crops this rank's samples, each from its own stream, and steps E.
+func (st *aeStage) step(s, rollbacks int) ([]float64, bool, error) {
+	r, arch := st.r, st.r.cfg.Model
+	size := arch.ImageShape().Size()
+	n := len(st.batch) / size
+	for i := 0; i < n; i++ {
+		rng := st.draws.at(rollbacks, s, r.comm.Rank()*n+i)
+		r.train.crop(st.batch[i*size:(i+1)*size], arch.Size, rng)
+		if st.z != nil {
+			model.SampleLatent(st.z[i*arch.Latent:(i+1)*arch.Latent], rng)
+		}
+	}
+	loss, skipped, err := st.trainer.Step(st.batch, st.z, n)
+	st.vals[0] = loss
+	return st.vals, skipped, err
+}
+
+// evaluate computes the validation loss over the ranks' shares, and keeps
+// E as the best encoder when it improved.
+func (st *aeStage) evaluate(p *progress) error {
+	r, size := st.r, st.r.cfg.Model.ImageShape().Size()
+	s, err := lossSum(st.validator, st.val, len(st.val)/size, size)
 	if err != nil {
 		return err
 	}
-	// The best encoder is rank 0's; give it to every rank.
+	sum := []float64{s}
+	if err := r.comm.AllReduceSum64(sum); err != nil {
+		return err
+	}
+	v := sum[0] / float64(r.cfg.AE.ValidationCrops)
+	better := v < p.Best
+	if better {
+		p.Best, p.BestStep, p.Stale = v, p.Step, 0
+		st.keepBest()
+	} else {
+		p.Stale++
+	}
+	r.log.Info().Int("step", p.Step).Float64("validation_loss", v).Float64("best", p.Best).Int("stale", p.Stale).Msg("ae validation")
+	r.metrics.write(Metric{Stage: stageAE, Step: p.Step, Kind: MetricValidation, Loss: &v, Best: better})
+	r.status.recordValidation(v)
+	return nil
+}
+
+// bestName is the name of the best encoder so far in the AE's checkpoints.
+const bestName = "E-best"
+
+// keepBest makes E as it is the best encoder so far.
+func (st *aeStage) keepBest() {
+	st.best = model.Capture(st.ae.E, nil)
+	st.best.Name = bestName
+}
+
+// stopEarly: after ae.patience evaluations without improvement.
+func (st *aeStage) stopEarly(p progress) bool { return p.Stale >= st.r.cfg.AE.Patience }
+
+func (st *aeStage) extra() []model.NetState { return []model.NetState{st.best} }
+
+func (st *aeStage) restoreExtra(ck *model.Checkpoint) error {
+	b, err := ck.Net(bestName)
+	if err != nil {
+		return err
+	}
+	st.best = *b
+	return nil
+}
+
+// finish gives every rank rank 0's best encoder, records its hash and, on
+// rank 0, writes the final checkpoint (with the G and D it was trained
+// against) and the outputs.
+func (st *aeStage) finish(p progress) error {
+	r, ae := st.r, st.ae
 	if r.comm.Rank() == 0 {
-		if err := best.Restore(ae.E, nil); err != nil {
+		if err := st.best.Restore(ae.E, nil); err != nil {
 			return err
 		}
 	}
@@ -127,12 +167,12 @@ func (r *runner) trainAE(ctx context.Context) error {
 	if r.comm.Rank() != 0 {
 		return nil
 	}
-	final := newCheckpoint(r, stageAE, p, []trained{{net: ae.E}}, model.Capture(gan.G, nil), model.Capture(gan.D, nil))
+	final := newCheckpoint(r, stageAE, p, []trained{{net: ae.E}}, model.Capture(st.gan.G, nil), model.Capture(st.gan.D, nil))
 	if err := r.checkpointer(stageAE).write(final, "final"); err != nil {
 		return err
 	}
 	r.state.Weights[stageAE] = weights
-	return r.writeAEOutputs(ae, cfg.ValidationCrops)
+	return r.writeAEOutputs(ae, r.cfg.AE.ValidationCrops)
 }
 
 // loadBestGAN loads G and D from the GAN stage's best checkpoint (by the
@@ -175,16 +215,20 @@ func (r *runner) loadBestGAN(gan *model.GAN) error {
 // share returns the part [lo, hi) of n items that rank takes of size ranks.
 func share(n, rank, size int) (lo, hi int) { return rank * n / size, (rank + 1) * n / size }
 
-// lossSum is the Eq. 7 loss summed over n crops (in inference mode).
-func (r *runner) lossSum(ae *model.AE, crops []float32, n int) float64 {
+// lossSum is the Eq. 7 loss summed over n crops of size values (in
+// inference mode).
+func lossSum(ae model.AETrainer, crops []float32, n, size int) (float64, error) {
 	const chunk = 32
-	size := ae.E.In.Size()
 	var sum float64
 	for done := 0; done < n; done += chunk {
 		b := min(chunk, n-done)
-		sum += ae.Loss(r.ws, crops[done*size:(done+b)*size], b) * float64(b)
+		l, err := ae.Loss(crops[done*size:(done+b)*size], b)
+		if err != nil {
+			return 0, err
+		}
+		sum += l * float64(b)
 	}
-	return sum
+	return sum, nil
 }
 
 // writeAEOutputs encodes and decodes n test crops, writes the crops, their

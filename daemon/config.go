@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -234,34 +233,18 @@ func ParseConfig(name string, raw []byte) (Config, error) {
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	positive := func(key string, v int) {
-		if v < 1 {
-			bad("%s = %d, want ≥ 1", key, v)
-		}
-	}
 	if c.Threads < 0 || c.Threads > maxThreads {
 		bad("threads = %d, want 0 (all cores) to %d", c.Threads, maxThreads)
 	}
 	if !slices.Contains(devices, c.Device) { // a Config made in code; a file's is checked as it is decoded
 		bad("device = %q, want %s", c.Device, quoted(devices))
 	}
-	if c.Device == DeviceCUDA && c.Model.MinibatchStd {
-		bad(`model.minibatch_std = true has no GPU implementation yet: train it with device = "cpu"`)
-	}
-	if c.Device == DeviceCUDA && c.Model.Upsample == "resize" {
-		bad(`model.upsample = "resize" has no GPU implementation yet: train it with device = "cpu"`)
-	}
-	if c.Device == DeviceCUDA && c.Model.DNorm == "spectral" {
-		bad(`model.d_norm = "spectral" has no GPU implementation yet: train it with device = "cpu"`)
-	}
+	// The terms computed on host buffers (model.ops.host) exist on the CPU only.
 	if c.Device == DeviceCUDA && c.AE.LatentWeight != 0 {
 		bad(`ae.latent_weight has no GPU implementation yet: train it with device = "cpu"`)
 	}
 	if c.Device == DeviceCUDA && c.GAN.ModeSeeking != 0 {
 		bad(`gan.mode_seeking has no GPU implementation yet: train it with device = "cpu"`)
-	}
-	if c.Device == DeviceCUDA && c.GAN.GEMA != 0 {
-		bad(`gan.g_ema has no GPU implementation yet: train it with device = "cpu"`)
 	}
 	if c.RunDir == "" {
 		bad("run_dir is empty")
@@ -273,6 +256,27 @@ func (c *Config) Validate() error {
 	if err := c.Model.Validate(); err != nil {
 		for _, e := range unjoin(err) {
 			bad("model.%v", e)
+		}
+	} else if err := c.Model.CheckGPU(); err != nil && c.Device == DeviceCUDA {
+		// A layer that the [model] keys ask for and the GPU backend lacks.
+		for _, e := range unjoin(err) {
+			bad(`device = "cuda": the model's %v: train it with device = "cpu"`, e)
+		}
+	}
+	errs = append(errs, c.checkTraining()...)
+	errs = append(errs, c.checkBounds()...)
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}
+
+// checkTraining reports the inconsistent values of the training keys: the
+// batches, step counts and intervals, and the optimizers' settings.
+func (c *Config) checkTraining() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	positive := func(key string, v int) {
+		if v < 1 {
+			bad("%s = %d, want ≥ 1", key, v)
 		}
 	}
 	positive("gan.batch", c.GAN.Batch)
@@ -333,9 +337,7 @@ func (c *Config) Validate() error {
 			bad("%s.eps = %g, want in (0, 1] (default 1e-8)", a.key, a.c.Eps)
 		}
 	}
-	errs = append(errs, c.checkBounds()...)
-	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
-	return errors.Join(errs...)
+	return errs
 }
 
 func unjoin(err error) []error {
@@ -362,64 +364,4 @@ func (c Config) hash() string {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return hex.EncodeToString(sum[:])
-}
-
-// validate checks the keys of the configured source.
-func (d DataConfig) validate(arch model.Arch) []error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if d.Source == SourceField {
-		if d.Path == "" {
-			bad("data.path is empty: source \"field\" needs a prepared .npy (cosmogan prepare)")
-		}
-		if !(d.TestFraction > 0 && d.ValidationFraction > 0 && d.TestFraction+d.ValidationFraction < 1) {
-			bad("data.test_fraction = %g, data.validation_fraction = %g: want both > 0 with a sum < 1", d.TestFraction, d.ValidationFraction)
-		}
-		return errs
-	}
-	for key, v := range map[string]int{"data.train_fields": d.TrainFields,
-		"data.validation_fields": d.ValidationFields, "data.test_fields": d.TestFields} {
-		if v < 1 {
-			bad("%s = %d, want ≥ 1", key, v)
-		}
-	}
-	if d.Source == SourceFiles {
-		if d.Path == "" {
-			bad("data.path is empty: source \"files\" needs a directory or glob of .npy density fields")
-		} else if _, err := filepath.Match(d.Path, ""); err != nil {
-			bad("data.path = %q: %v", d.Path, err)
-		}
-		return errs // the files' side is checked when they are read
-	}
-	if d.Grid < 1 {
-		bad("data.grid = %d, want ≥ 1", d.Grid)
-	}
-	if arch.Size > d.Grid {
-		bad("model.size = %d is larger than data.grid = %d: crops must fit in a field", arch.Size, d.Grid)
-	}
-	switch d.Source {
-	case SourceSimulation:
-		scheme, err := data.ParseScheme(d.Assign)
-		if err != nil {
-			bad("data.assign = %q: want \"dtfe\" (2D), \"ngp\" or \"cic\"", d.Assign)
-		} else if scheme == data.DTFE && arch.Dim != 2 {
-			bad("data.assign = \"dtfe\" is 2D only, model.dim = %d: use \"ngp\" or \"cic\"", arch.Dim)
-		}
-		if err := d.simConfig(arch.Dim).Check(); err != nil {
-			bad("data: %v", err)
-		}
-	case SourceLognormal:
-		if d.Sigma <= 0 {
-			bad("data.sigma = %g, want > 0", d.Sigma)
-		}
-	default:
-		bad("data.source = %q, want %s", d.Source, quoted(sources))
-	}
-	return errs
-}
-
-// simConfig is the simulation the data keys describe.
-func (d DataConfig) simConfig(dim int) sim.Config {
-	return sim.Config{Dim: dim, Particles: d.Particles, Mesh: d.Mesh, Box: d.Box, ZStart: d.ZStart, ZEnd: d.ZEnd,
-		Steps: d.SimSteps, Cosmology: d.Cosmology}
 }

@@ -41,9 +41,10 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"bad device", "device = \"gpu\"\n", []string{`device = "gpu"`, `"cpu" or "cuda"`}},
 		{"bad source", "[data]\nsource = \"sims\"\n", []string{`data.source = "sims"`, `"simulation", "lognormal", "files" or "field"`}},
 		{"syntax error", "[gan\n", []string{"bad.toml"}},
-		{"resize upsampling on the GPU", "device = \"cuda\"\n[model]\nupsample = \"resize\"\n", []string{"model.upsample", "GPU"}},
+		{"resize upsampling on the GPU", "device = \"cuda\"\n[model]\nupsample = \"resize\"\n", []string{`device = "cuda"`, "G layer 4 (Upsample) has no GPU"}},
+		{"spectral norm on the GPU", "device = \"cuda\"\n[model]\nd_norm = \"spectral\"\n", []string{`device = "cuda"`, "D layer 0 (SpectralNorm) has no GPU"}},
 		{"unknown upsampling", "[model]\nupsample = \"bilinear\"\n", []string{"model.upsample = \"bilinear\""}},
-		{"minibatch std on the GPU", "device = \"cuda\"\n[model]\nminibatch_std = true\n", []string{"model.minibatch_std", "GPU"}},
+		{"minibatch std on the GPU", "device = \"cuda\"\n[model]\nminibatch_std = true\n", []string{`device = "cuda"`, "(MinibatchStd) has no GPU"}},
 		{"filters without the density channel", "[model]\ng_filters = [8, 4]\n", []string{"model.g_filters"}},
 		// Hostile values that used to run (and end "complete" with wrong
 		// weights), crash or exhaust memory.

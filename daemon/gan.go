@@ -16,14 +16,31 @@ import (
 // on rank 0 every eval_every steps (the best by the combined score is kept as
 // gan-best.ckpt), then the final checkpoint, samples and figure.
 func (r *runner) trainGAN(ctx context.Context) error {
-	if err := r.loadData(); err != nil {
-		return err
-	}
+	return r.trainStage(ctx, func() (finishingStage, error) {
+		st, err := r.newGANStage()
+		return st, err
+	})
+}
+
+// ganStage is the GAN stage as the loop drives it.
+type ganStage struct {
+	stagePlan
+	r       *runner
+	gan     *model.GAN
+	trainer model.GANTrainer
+	batch   *model.GANBatch // this rank's part of the global batch
+	draws   *stream
+	ref     *eval.Reference // rank 0's evaluation reference
+	evalZ   []float32       // and the latent vectors it evaluates G on
+	vals    []float64       // each step's values, reused
+}
+
+func (r *runner) newGANStage() (*ganStage, error) {
 	cfg, arch := r.cfg.GAN, r.cfg.Model
 	// Every rank draws the same initial weights; rank 0's are broadcast anyway.
 	gan, err := model.NewGAN(arch, cfg.AdamConfig, newStreamFor(r.cfg.Seed, "gan/init").fixed())
 	if err != nil {
-		return &ConfigError{err}
+		return nil, &ConfigError{err}
 	}
 	gan.LabelNoise = cfg.LabelNoise
 	gan.ModeSeeking = cfg.ModeSeeking
@@ -33,68 +50,65 @@ func (r *runner) trainGAN(ctx context.Context) error {
 	gan.SetSync(r.comm, r.cfg.Train.SyncBatchNorm)
 	n := cfg.Batch / r.comm.Size()
 	if cfg.ModeSeeking > 0 && n < 2 {
-		return configErrorf("gan.mode_seeking pairs the samples of each rank's batch: gan.batch = %d over %d ranks leaves %d per rank, want at least 2", cfg.Batch, r.comm.Size(), n)
+		return nil, configErrorf("gan.mode_seeking pairs the samples of each rank's batch: gan.batch = %d over %d ranks leaves %d per rank, want at least 2", cfg.Batch, r.comm.Size(), n)
 	}
-	batch := model.NewGANBatch(arch, n)
-	size := arch.ImageShape().Size()
-	draws := newStreamFor(r.cfg.Seed, "gan/step")
 	nets := []trained{{gan.G, gan.OptG}, {gan.D, gan.OptD}}
 	if cfg.GEMA > 0 {
 		if gan.EMA, err = model.NewEMA(arch, gan.G, cfg.GEMA); err != nil {
-			return err
+			return nil, err
 		}
 		nets = append(nets, trained{net: gan.EMA.Net})
 	}
-	step := func(b *model.GANBatch) (model.StepStats, error) { return gan.Step(r.ws, b) }
-	var device mirror
-	if r.gpu != nil {
-		defer r.gpu.Release(r.gpu.Mark())
-		dg, err := model.NewDeviceGAN(r.gpu, gan)
-		if err != nil {
-			return err
-		}
-		step, device = dg.Step, dg
-	}
-
-	var ref *eval.Reference
-	var evalZ []float32
+	st := &ganStage{r: r, gan: gan, batch: model.NewGANBatch(arch, n),
+		draws: newStreamFor(r.cfg.Seed, "gan/step"), vals: make([]float64, 4)}
 	if r.comm.Rank() == 0 {
-		if ref, evalZ, err = r.evalReference(arch); err != nil {
-			return err
+		if st.ref, st.evalZ, err = r.evalReference(arch); err != nil {
+			return nil, err
 		}
 	}
-	vals := make([]float64, 4) // each step's values, reused
-	st := &stageRun{name: stageGAN, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
-		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: nets, device: device,
-		values: []string{"loss_d", "loss_g", "d_real", "d_fake"},
-		step: func(s, rollbacks int) ([]float64, bool, error) {
-			for i := 0; i < n; i++ {
-				rng := draws.at(rollbacks, s, r.comm.Rank()*n+i)
-				r.train.crop(batch.Real[i*size:(i+1)*size], arch.Size, rng)
-				batch.Draw(i, cfg.LabelNoise, rng)
-			}
-			st, err := step(batch)
-			vals[0], vals[1], vals[2], vals[3] = st.LossD, st.LossG, st.DReal, st.DFake
-			return vals, st.SkipD || st.SkipG, err
-		},
-		evaluate: func(p *progress) error {
-			if r.comm.Rank() != 0 {
-				return nil
-			}
-			return r.evaluateGAN(gan, ref, evalZ, p, nets)
-		},
+	if st.trainer, err = model.NewGANTrainer(gan, r.backend); err != nil {
+		return nil, err
 	}
-	p, err := r.runStage(ctx, st)
-	if err != nil {
-		return err
+	st.stagePlan = stagePlan{name: stageGAN, steps: cfg.Steps, batch: cfg.Batch, checkpointEvery: cfg.CheckpointEvery,
+		logEvery: cfg.LogEvery, evalEvery: cfg.EvalEvery, nets: nets, mirror: st.trainer,
+		values: []string{"loss_d", "loss_g", "d_real", "d_fake"}}
+	return st, nil
+}
+
+// step crops this rank's real samples and draws its latent vectors and
+// labels, each sample from its own stream, then steps the GAN.
+func (st *ganStage) step(s, rollbacks int) ([]float64, bool, error) {
+	r, b, arch := st.r, st.batch, st.r.cfg.Model
+	size := arch.ImageShape().Size()
+	for i := 0; i < b.N; i++ {
+		rng := st.draws.at(rollbacks, s, r.comm.Rank()*b.N+i)
+		r.train.crop(b.Real[i*size:(i+1)*size], arch.Size, rng)
+		b.Draw(i, r.cfg.GAN.LabelNoise, rng)
 	}
+	stats, err := st.trainer.Step(b)
+	st.vals[0], st.vals[1], st.vals[2], st.vals[3] = stats.LossD, stats.LossG, stats.DReal, stats.DFake
+	return st.vals, stats.SkipD || stats.SkipG, err
+}
+
+// evaluate scores G on rank 0 (evaluateGAN).
+func (st *ganStage) evaluate(p *progress) error {
+	if st.r.comm.Rank() != 0 {
+		return nil
+	}
+	return st.r.evaluateGAN(st.gan, st.ref, st.evalZ, p, st.nets)
+}
+
+// finish records the trained weights' hash and, on rank 0, writes the final
+// checkpoint, the samples and the figure.
+func (st *ganStage) finish(p progress) error {
+	r, gan := st.r, st.gan
 	weights := weightsSHA256(gan.G.Params, gan.D.Params)
 	r.log.Info().Str("weights_sha256", weights).Msg("stage weights")
 	r.metrics.write(Metric{Stage: stageGAN, Step: p.Step, Kind: MetricWeights, Weights: weights})
 	if r.comm.Rank() != 0 {
 		return nil
 	}
-	if err := r.checkpointer(stageGAN).write(newCheckpoint(r, stageGAN, p, nets), "final"); err != nil {
+	if err := r.checkpointer(stageGAN).write(newCheckpoint(r, stageGAN, p, st.nets), "final"); err != nil {
 		return err
 	}
 	r.state.Weights[stageGAN] = weights

@@ -8,12 +8,45 @@ import (
 	"time"
 
 	"github.com/cosmogan/cosmogan/model"
-	"github.com/cosmogan/cosmogan/parallel"
 )
 
-// stageRun is a training stage as the loop drives it. The GAN and AE stages
-// differ only in these fields.
-type stageRun struct {
+// A stage is a training stage as runStage drives it: its plan, and its step.
+// A stage type holds its own state (networks, trainer, batch, random
+// streams) as fields; what only some stages do is an optional interface
+// (evaluator, earlyStopper, extraNets), as a task driver of Nomad implements
+// only the lifecycle hooks it needs.
+type stage interface {
+	plan() *stagePlan
+	// step runs training step s on this rank's part of the batch and
+	// returns the values to average over the ranks for the log, named by
+	// the plan's values (valid until the next step), and whether the update
+	// was skipped for non-finite gradients.
+	step(s, rollbacks int) (vals []float64, skipped bool, err error)
+}
+
+// evaluator is a stage evaluated every evalEvery steps and at the end, on
+// every rank, after the loop pulled the host networks; it updates the
+// progress (best, stale).
+type evaluator interface {
+	evaluate(p *progress) error
+}
+
+// earlyStopper is a stage that may end before its last step, decided
+// identically on every rank.
+type earlyStopper interface {
+	stopEarly(p progress) bool
+}
+
+// extraNets is a stage that saves networks beside the trained ones in its
+// numbered checkpoints (the AE's best encoder so far), and loads them back
+// on rank 0 when it resumes.
+type extraNets interface {
+	extra() []model.NetState
+	restoreExtra(ck *model.Checkpoint) error
+}
+
+// stagePlan is what every stage gives the loop; a stage type embeds it.
+type stagePlan struct {
 	name            string
 	steps           int
 	batch           int // global batch
@@ -21,55 +54,38 @@ type stageRun struct {
 	logEvery        int
 	evalEvery       int
 	nets            []trained // networks trained by the stage
-	// step runs training step s on this rank's part of the batch and returns
-	// the values to average over ranks for the log, named by values (valid
-	// until the next step), and whether the update was skipped for
-	// non-finite gradients.
-	step   func(s, rollbacks int) (vals []float64, skipped bool, err error)
-	values []string
-	// evaluate runs every evalEvery steps and at the end, on every rank, and
-	// updates the progress (best, stale); may be nil.
-	evaluate func(p *progress) error
-	// done reports an early stop (decided identically on every rank).
-	done func(p progress) bool
-	// extra returns networks saved in numbered checkpoints beside the
-	// trained ones (the AE's best encoder so far).
-	extra func() []model.NetState
-	// restoreExtra loads them back on rank 0.
-	restoreExtra func(ck *model.Checkpoint) error
-	// device is the GPU copy of the trained networks (nil on the CPU). The
-	// host networks stay the reference for everything but the steps: the
-	// loop pulls the device copy before it reads them and pushes them back
-	// after it changes them.
-	device mirror
-	stale  bool // the host networks are behind the device since the last step
+	values          []string  // the names of step's values
+	// mirror is the trainer's copy of the trained networks on its backend.
+	// The host networks stay the reference for everything but the steps:
+	// the loop pulls the backend's copy before it reads them and pushes
+	// them back after it changes them.
+	mirror model.Mirror
 }
 
-// mirror is a copy of a stage's networks on a GPU; model.DeviceGAN and
-// model.DeviceAE are mirrors.
-type mirror interface {
-	Pull() error      // device → host: weights, state and optimizer moments
-	Push() error      // host → device
-	PullState() error // device → host: batch-norm running statistics only
-	PushState() error
+func (p *stagePlan) plan() *stagePlan { return p }
+
+// finishingStage is a stage that writes its results when it has run.
+type finishingStage interface {
+	stage
+	finish(p progress) error
 }
 
-// pull brings the host networks up to date with the device.
-func (st *stageRun) pull() error {
-	if st.device == nil || !st.stale {
-		return nil
+// trainStage runs a training stage on the loaded data: newStage builds it (its
+// trainer released at the end), runStage trains it, and it finishes.
+func (r *runner) trainStage(ctx context.Context, newStage func() (finishingStage, error)) error {
+	if err := r.loadData(); err != nil {
+		return err
 	}
-	st.stale = false
-	return st.device.Pull()
-}
-
-// push copies the host networks to the device.
-func (st *stageRun) push() error {
-	if st.device == nil {
-		return nil
+	st, err := newStage()
+	if err != nil {
+		return err
 	}
-	st.stale = false
-	return st.device.Push()
+	defer st.plan().mirror.Close()
+	p, err := r.runStage(ctx, st)
+	if err != nil {
+		return err
+	}
+	return st.finish(p)
 }
 
 // ErrStopped is wrapped in the error of a run that a signal stopped after
@@ -80,266 +96,234 @@ var ErrStopped = errors.New("stopped by a signal after writing a checkpoint")
 // they are, to its last step (or early stop), and leaves the trained networks
 // in place. Rank 0 writes the checkpoints; every rank takes part in the
 // collectives, in the same order.
-func (r *runner) runStage(ctx context.Context, st *stageRun) (progress, error) {
-	cp := r.checkpointer(st.name)
-	p := progress{Best: math.MaxFloat64, WorldSize: r.comm.Size()} // no evaluation yet
-	if err := r.resume(st, cp, &p, false); err != nil {
-		return p, err
+func (r *runner) runStage(ctx context.Context, st stage) (progress, error) {
+	l, err := r.startStage(st)
+	if err != nil {
+		return l.p, err
 	}
-	if err := st.push(); err != nil {
-		return p, err
-	}
-	save := func(name string) error {
-		if err := st.pull(); err != nil {
-			return err
-		}
-		if r.comm.Rank() != 0 {
-			return nil
-		}
-		var extra []model.NetState
-		if st.extra != nil {
-			extra = st.extra()
-		}
-		if err := cp.write(newCheckpoint(r, st.name, p, st.nets, extra...), name); err != nil {
-			return err
-		}
-		r.state.Step, r.state.Best = p.Step, nil
-		if p.Best != math.MaxFloat64 {
-			best := p.Best
-			r.state.Best = &best
-		}
-		return r.dir.writeState(r.state)
-	}
-
-	agg := make([]float64, len(st.values)+1) // the values, then the stop flag
-	bar := r.newProgressBar(st.name, st.steps, st.batch)
-	last, lastStep := time.Now(), p.Step
-	for p.Step < st.steps && !(st.done != nil && st.done(p)) {
-		skip, stop, err := r.step(ctx, st, &p, agg)
-		if err != nil {
-			return p, err
-		}
-		if skip {
-			if err := r.skipped(st, cp, &p); err != nil {
-				return p, err
-			}
-		} else {
-			p.Skipped = 0
-			p.Updates++
-			if err := r.afterUpdate(st, &p); err != nil {
-				return p, err
-			}
-			bar.update(p.Step)
-			if p.Step%st.logEvery == 0 || p.Step == st.steps {
-				r.logStep(st, p.Step, agg, float64((p.Step-lastStep)*st.batch)/time.Since(last).Seconds())
-				last, lastStep = time.Now(), p.Step
-			}
-			if st.evaluate != nil && (p.Step%st.evalEvery == 0 || p.Step == st.steps) {
-				if err := st.pull(); err != nil {
-					return p, err
-				}
-				if err := st.evaluate(&p); err != nil {
-					return p, err
-				}
-			}
+	for l.p.Step < l.plan.steps && !l.stopsEarly() {
+		skip, stop, err := l.step(ctx)
+		if err == nil && skip {
+			err = l.skipped()
+		} else if err == nil {
+			err = l.applied()
 		}
 		// A stop is honoured after every step, skipped or not, so that a
 		// signal ends a run that is skipping steps too.
-		if stop || (!skip && p.Step%st.checkpointEvery == 0 && p.Step < st.steps) {
-			if err := save(""); err != nil {
-				return p, err
-			}
+		if err == nil && (stop || !skip && l.checkpointDue()) {
+			err = l.checkpoint("")
+		}
+		if err != nil {
+			return l.p, err
 		}
 		if stop {
-			bar.done()
-			return p, fmt.Errorf("%s stage at step %d: %w: %w", st.name, p.Step, ErrStopped, ctx.Err())
+			return l.p, l.stopped(ctx)
 		}
 	}
-	bar.done()
-	if err := st.pull(); err != nil {
-		return p, err
+	return l.p, l.finish()
+}
+
+// stageLoop is one run of runStage: the stage, its progress and what the
+// loop's steps share.
+type stageLoop struct {
+	r    *runner
+	st   stage
+	plan *stagePlan
+	cp   checkpointer
+	p    progress
+	agg  []float64 // the step's values averaged over the ranks, then the stop flag
+	bar  *progressBar
+	// the time and step of the latest log line, for its samples/s
+	logged     time.Time
+	loggedStep int
+	stale      bool // the host networks are behind the backend since the last step
+}
+
+// startStage resumes st from its latest checkpoint, if any, and gives the
+// backend the networks to start from.
+func (r *runner) startStage(st stage) (*stageLoop, error) {
+	plan := st.plan()
+	l := &stageLoop{r: r, st: st, plan: plan, cp: r.checkpointer(plan.name),
+		p:   progress{Best: math.MaxFloat64, WorldSize: r.comm.Size()}, // no evaluation yet
+		agg: make([]float64, len(plan.values)+1)}
+	if err := l.resume(false); err != nil {
+		return l, err
 	}
-	if p.Updates == 0 && st.steps > 0 {
-		return p, fmt.Errorf("%s stage ended after %d steps without applying one update (every step was skipped for non-finite gradients): %w",
-			st.name, p.Step, errDiverged)
+	if err := l.push(); err != nil {
+		return l, err
 	}
-	if p.Step < st.steps {
-		r.log.Info().Int("step", p.Step).Int("best_step", p.BestStep).Msg("early stop: the evaluations stopped improving")
-	}
-	return p, nil
+	l.bar = r.newProgressBar(plan.name, plan.steps, plan.batch)
+	l.logged, l.loggedStep = time.Now(), l.p.Step
+	return l, nil
+}
+
+func (l *stageLoop) stopsEarly() bool {
+	e, ok := l.st.(earlyStopper)
+	return ok && e.stopEarly(l.p)
 }
 
 // step runs training step p.Step on this rank's part of the batch, averages
 // its values over the ranks into agg and advances p.Step. It reports whether
 // the update was skipped (non-finite gradients on some rank) and whether any
 // rank was asked to stop.
-func (r *runner) step(ctx context.Context, st *stageRun, p *progress, agg []float64) (skip, stop bool, err error) {
-	vals, skip, err := st.step(p.Step, p.Rollbacks)
+func (l *stageLoop) step(ctx context.Context) (skip, stop bool, err error) {
+	vals, skip, err := l.st.step(l.p.Step, l.p.Rollbacks)
 	if err != nil {
 		return false, false, err
 	}
+	agg, comm := l.agg, l.r.comm
 	copy(agg, vals)
 	agg[len(agg)-1] = 0
 	if interrupted(ctx) {
 		agg[len(agg)-1] = 1
 	}
-	if err := r.comm.AllReduceSum64(agg); err != nil {
+	if err := comm.AllReduceSum64(agg); err != nil {
 		return false, false, err
 	}
 	for i := range vals {
-		agg[i] /= float64(r.comm.Size())
+		agg[i] /= float64(comm.Size())
 	}
-	p.Step++
-	st.stale = st.device != nil
+	l.p.Step++
+	l.stale = true
 	return skip, agg[len(agg)-1] > 0, nil
 }
 
 // skipped counts a skipped update, and rolls the stage back to its last
 // checkpoint after too many in a row.
-func (r *runner) skipped(st *stageRun, cp checkpointer, p *progress) error {
-	p.Skipped++
-	r.log.Warn().Int("step", p.Step).Int("in_a_row", p.Skipped).Msg("update skipped: gradients not finite on some rank")
-	if p.Skipped < r.cfg.Train.MaxSkippedSteps {
+func (l *stageLoop) skipped() error {
+	l.p.Skipped++
+	l.r.log.Warn().Int("step", l.p.Step).Int("in_a_row", l.p.Skipped).Msg("update skipped: gradients not finite on some rank")
+	if l.p.Skipped < l.r.cfg.Train.MaxSkippedSteps {
 		return nil
 	}
-	return r.rollback(st, cp, p)
+	return l.rollback()
 }
 
-// afterUpdate keeps the ranks identical after an applied update: batch-norm
-// statistics shared, parameters compared every checksum_every steps.
-func (r *runner) afterUpdate(st *stageRun, p *progress) error {
-	if err := r.shareState(st); err != nil {
+// applied follows a step whose update was applied: the ranks kept
+// identical, the step shown, logged and recorded, the stage evaluated when
+// due.
+func (l *stageLoop) applied() error {
+	l.p.Skipped = 0
+	l.p.Updates++
+	if err := l.keepRanksIdentical(); err != nil {
 		return err
 	}
-	if p.Step%r.cfg.Train.ChecksumEvery != 0 {
+	l.bar.update(l.p.Step)
+	if l.due(l.plan.logEvery) {
+		l.logStep()
+	}
+	ev, ok := l.st.(evaluator)
+	if !ok || !l.due(l.plan.evalEvery) {
 		return nil
 	}
-	if err := st.pull(); err != nil {
+	if err := l.pull(); err != nil {
 		return err
 	}
-	return r.compareChecksums(st.nets, p.Step)
+	return ev.evaluate(&l.p)
+}
+
+// due reports whether something done every `every` steps, and after the
+// last, is due after the current step.
+func (l *stageLoop) due(every int) bool { return l.p.Step%every == 0 || l.p.Step == l.plan.steps }
+
+// checkpointDue reports whether a numbered checkpoint is due after the
+// current step (the last step's is the stage's final one, not numbered).
+func (l *stageLoop) checkpointDue() bool {
+	return l.p.Step%l.plan.checkpointEvery == 0 && l.p.Step < l.plan.steps
+}
+
+// keepRanksIdentical keeps the ranks identical after an applied update:
+// batch-norm statistics shared, parameters compared every checksum_every
+// steps.
+func (l *stageLoop) keepRanksIdentical() error {
+	if err := l.shareState(); err != nil {
+		return err
+	}
+	if l.p.Step%l.r.cfg.Train.ChecksumEvery != 0 {
+		return nil
+	}
+	if err := l.pull(); err != nil {
+		return err
+	}
+	return l.r.compareChecksums(l.plan.nets, l.p.Step)
 }
 
 // logStep logs the values of a step averaged over ranks, records them, and
 // shows them on the status endpoint.
-func (r *runner) logStep(st *stageRun, step int, agg []float64, rate float64) {
-	ev := r.log.Info().Int("step", step).Int("of", st.steps)
-	values := make(map[string]float64, len(st.values))
-	for i, name := range st.values {
-		ev = ev.Float64(name, agg[i])
-		values[name] = agg[i]
+func (l *stageLoop) logStep() {
+	r, plan, step := l.r, l.plan, l.p.Step
+	rate := float64((step-l.loggedStep)*plan.batch) / time.Since(l.logged).Seconds()
+	l.logged, l.loggedStep = time.Now(), step
+	ev := r.log.Info().Int("step", step).Int("of", plan.steps)
+	values := make(map[string]float64, len(plan.values))
+	for i, name := range plan.values {
+		ev = ev.Float64(name, l.agg[i])
+		values[name] = l.agg[i]
 	}
-	ev.Float64("samples_per_s", rate).Msg(st.name)
-	r.metrics.write(Metric{Stage: st.name, Step: step, Kind: MetricTrain, Values: values, SamplesPerS: rate})
-	r.status.record(st.name, step, st.steps, st.batch, rate, st.values, agg[:len(st.values)])
+	ev.Float64("samples_per_s", rate).Msg(plan.name)
+	r.metrics.write(Metric{Stage: plan.name, Step: step, Kind: MetricTrain, Values: values, SamplesPerS: rate})
+	r.status.record(plan.name, step, plan.steps, plan.batch, rate, plan.values, l.agg[:len(plan.values)])
 }
 
-// resume restores the latest checkpoint on rank 0, if there is one, and
-// broadcasts the networks and the progress, so every rank starts from the
-// same point whether or not there was one. With needed (a rollback), no
-// checkpoint is an error: the networks as they are are what diverged.
-func (r *runner) resume(st *stageRun, cp checkpointer, p *progress, needed bool) error {
-	var err error
-	if r.comm.Rank() == 0 {
-		ck := cp.latest()
-		switch {
-		case ck != nil:
-			if err = r.restoreFrom(ck, st, p); err == nil {
-				r.log.Info().Int("step", p.Step).Msg("resuming from checkpoint")
-			}
-		case needed:
-			err = fmt.Errorf("%s stage at step %d: gradients not finite for %d steps in a row and no checkpoint to roll back to: %w (try a lower learning rate, or check the data for NaN)",
-				st.name, p.Step, r.cfg.Train.MaxSkippedSteps, errDiverged)
-		}
-	}
-	if err := r.agree(err); err != nil {
+// checkpoint writes a checkpoint of the stage (rank 0) with the host
+// networks brought up to date, and the step and best score in state.json.
+func (l *stageLoop) checkpoint(name string) error {
+	if err := l.pull(); err != nil {
 		return err
 	}
-	if err := parallel.BroadcastJSON(r.comm, p, 0); err != nil {
-		return err
-	}
-	return broadcastNets(r.comm, st.nets)
-}
-
-func (r *runner) restoreFrom(ck *model.Checkpoint, st *stageRun, p *progress) error {
-	var err error
-	if *p, err = restore(ck, r.cfg.Model, st.nets); err != nil {
-		return err
-	}
-	if p.WorldSize != r.comm.Size() {
-		r.log.Warn().Int("checkpoint_world_size", p.WorldSize).Int("world_size", r.comm.Size()).
-			Msg("resuming with another number of ranks: the run continues, but not bitwise as it would have")
-		p.WorldSize = r.comm.Size()
-	}
-	if st.restoreExtra != nil {
-		return st.restoreExtra(ck)
-	}
-	return nil
-}
-
-// rollback returns the stage to its latest checkpoint after too many skipped
-// steps in a row, with new random draws; after too many rollbacks it gives
-// up.
-func (r *runner) rollback(st *stageRun, cp checkpointer, p *progress) error {
-	rollbacks := p.Rollbacks + 1
-	if rollbacks > r.cfg.Train.MaxRollbacks {
-		return fmt.Errorf("%s stage at step %d: gradients kept going non-finite after %d rollbacks to the last checkpoint: %w (try a lower learning rate, or check the data for NaN)",
-			st.name, p.Step, r.cfg.Train.MaxRollbacks, errDiverged)
-	}
-	r.log.Warn().Int("step", p.Step).Int("rollback", rollbacks).Msg("rolling back to the last checkpoint")
-	if err := r.resume(st, cp, p, true); err != nil {
-		return err
-	}
-	if err := st.push(); err != nil {
-		return err
-	}
-	p.Rollbacks, p.Skipped = rollbacks, 0
-	return nil
-}
-
-// shareState copies rank 0's batch-norm running statistics to every rank
-// after a step, as PyTorch's DDP broadcasts buffers, so that ranks stay
-// identical even when each normalizes with its own batch statistics. With
-// synchronized batch norm they are identical already. On a GPU the statistics
-// go through the host.
-func (r *runner) shareState(st *stageRun) error {
-	if r.comm.Size() == 1 || r.cfg.Train.SyncBatchNorm {
+	r := l.r
+	if r.comm.Rank() != 0 {
 		return nil
 	}
-	if st.device != nil {
-		if err := st.device.PullState(); err != nil {
-			return err
-		}
+	var extra []model.NetState
+	if e, ok := l.st.(extraNets); ok {
+		extra = e.extra()
 	}
-	for _, t := range st.nets {
-		if err := r.comm.Broadcast(t.net.State, 0); err != nil {
-			return err
-		}
-	}
-	if st.device != nil {
-		return st.device.PushState()
-	}
-	return nil
-}
-
-// compareChecksums stops the job if the ranks' parameters have drifted apart.
-func (r *runner) compareChecksums(nets []trained, step int) error {
-	sums, err := parallel.AllGather64(r.comm, float64(crc(nets)))
-	if err != nil {
+	if err := l.cp.write(newCheckpoint(r, l.plan.name, l.p, l.plan.nets, extra...), name); err != nil {
 		return err
 	}
-	for i, s := range sums {
-		if s != sums[0] {
-			return fmt.Errorf("step %d: parameters differ across ranks (CRC-32C %08x on rank 0, %08x on rank %d): the ranks no longer train the same model", step, uint32(sums[0]), uint32(s), i)
-		}
+	r.state.Step, r.state.Best = l.p.Step, nil
+	if l.p.Best != math.MaxFloat64 {
+		best := l.p.Best
+		r.state.Best = &best
+	}
+	return r.dir.writeState(r.state)
+}
+
+// stopped ends a stage that a signal stopped, its checkpoint written.
+func (l *stageLoop) stopped(ctx context.Context) error {
+	l.bar.done()
+	return fmt.Errorf("%s stage at step %d: %w: %w", l.plan.name, l.p.Step, ErrStopped, ctx.Err())
+}
+
+// finish ends a stage that ran to its last step or stopped early, with the
+// host networks up to date. A stage that applied no update fails.
+func (l *stageLoop) finish() error {
+	l.bar.done()
+	if err := l.pull(); err != nil {
+		return err
+	}
+	if l.p.Updates == 0 && l.plan.steps > 0 {
+		return fmt.Errorf("%s stage ended after %d steps without applying one update (every step was skipped for non-finite gradients): %w",
+			l.plan.name, l.p.Step, errDiverged)
+	}
+	if l.p.Step < l.plan.steps {
+		l.r.log.Info().Int("step", l.p.Step).Int("best_step", l.p.BestStep).Msg("early stop: the evaluations stopped improving")
 	}
 	return nil
 }
 
-// agree turns an error on any rank into an error on every rank, so that no
-// rank is left waiting in a collective the failed one will never join.
-func (r *runner) agree(err error) error { return agreeOn(r.comm, err) }
+// pull brings the host networks up to date with the backend.
+func (l *stageLoop) pull() error {
+	if !l.stale {
+		return nil
+	}
+	l.stale = false
+	return l.plan.mirror.Pull()
+}
 
-// agreeOn is agree for comm, before there is a runner. A rank stopped by a
-// signal (ErrStopped) makes the others stopped too, not failed.
-func agreeOn(comm parallel.Comm, err error) error { return parallel.Agree(comm, err, ErrStopped) }
+// push copies the host networks to the backend.
+func (l *stageLoop) push() error {
+	l.stale = false
+	return l.plan.mirror.Push()
+}

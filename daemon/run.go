@@ -15,7 +15,6 @@ import (
 	"github.com/cosmogan/cosmogan/eval"
 	"github.com/cosmogan/cosmogan/internal/atomicfile"
 	"github.com/cosmogan/cosmogan/kernels"
-	"github.com/cosmogan/cosmogan/kernels/cuda"
 	"github.com/cosmogan/cosmogan/model"
 	"github.com/cosmogan/cosmogan/parallel"
 )
@@ -65,9 +64,11 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	}
 	team := kernels.NewTeam(cfg.Threads)
 	defer team.Close()
-	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ws: model.NewWorkspace(team), gpu: gpu, comm: comm, metrics: metrics,
+	ws := model.NewWorkspace(team)
+	r := &runner{cfg: cfg, dir: rd, log: log, team: team, ws: ws, backend: model.CPU(ws), comm: comm, metrics: metrics,
 		configHash: cfg.hash()}
 	if gpu != nil {
+		r.backend = model.GPU(gpu)
 		log.Info().Str("gpu", gpu.Name()).Msg("training steps run on the GPU")
 	}
 	if comm.Rank() == 0 {
@@ -165,7 +166,7 @@ type runner struct {
 	metrics    *metricsWriter // this rank's metric records
 	team       *kernels.Team
 	ws         *model.Workspace
-	gpu        *cuda.Device // this rank's GPU, nil on the CPU
+	backend    model.Backend // where the training steps run: the CPU, or this rank's GPU
 	comm       parallel.Comm
 	configHash string
 	state      runState // what state.json says (rank 0 keeps it current)

@@ -62,43 +62,7 @@ func toUnit(x, box float64) int64 {
 // margin of the box and rasterizes; ok is false if the margin is too thin.
 func dtfeTry(px, py []int64, margin int64, grid, threads int) ([]float32, bool) {
 	const L = dtfeUnit
-	// The particles and their copies within margin, sorted along a Hilbert
-	// curve so that consecutive insertions are close and point location
-	// walks are short. Box copies come first among coincident points.
-	type vertex struct {
-		x, y int64
-		q    int
-		key  uint64
-	}
-	var vs []vertex
-	for _, s := range [][2]int64{{0, 0}, {-L, -L}, {-L, 0}, {-L, L}, {0, -L}, {0, L}, {L, -L}, {L, 0}, {L, L}} {
-		for q := range px {
-			x, y := px[q]+s[0], py[q]+s[1]
-			if x >= -margin && x < L+margin && y >= -margin && y < L+margin {
-				vs = append(vs, vertex{x, y, q, hilbert((x+L)>>11, (y+L)>>11, 17)})
-			}
-		}
-	}
-	sort.SliceStable(vs, func(a, b int) bool { return vs[a].key < vs[b].key })
-	d := newDelaunay(len(vs))
-	orig := make([]int, len(vs)) // original particle of each vertex, after the 3 super vertices
-	for k, v := range vs {
-		d.x, d.y = append(d.x, v.x), append(d.y, v.y)
-		orig[k] = v.q
-	}
-	// A particle's mass goes to the vertex of its box copy, or to the vertex
-	// that copy coincides with.
-	mass := make([]float64, len(px))
-	for v := int32(3); v < int32(len(d.x)); v++ {
-		at := v
-		if dup := d.insert(v); dup >= 0 {
-			at = dup
-		}
-		if d.inBox(v) {
-			mass[orig[at-3]]++
-		}
-	}
-
+	d, orig, mass := dtfeTriangulate(px, py, margin)
 	// Star areas of the particles (in the box copy) and the triangles that
 	// may cover the box, each checked to be a true periodic Delaunay
 	// triangle. Triangles with a super vertex are left out; if one of them
@@ -155,6 +119,51 @@ func dtfeTry(px, py []int64, margin int64, grid, threads int) ([]float32, bool) 
 		}
 	}
 	return out, true
+}
+
+// dtfeTriangulate triangulates the particles with their periodic copies
+// within margin of the box: the triangulation (three super vertices first),
+// the particle of each other vertex, and each particle's mass, given to the
+// vertex of its box copy.
+func dtfeTriangulate(px, py []int64, margin int64) (d *delaunay, orig []int, mass []float64) {
+	const L = dtfeUnit
+	// The particles and their copies within margin, sorted along a Hilbert
+	// curve so that consecutive insertions are close and point location
+	// walks are short. Box copies come first among coincident points.
+	type vertex struct {
+		x, y int64
+		q    int
+		key  uint64
+	}
+	var vs []vertex
+	for _, s := range [][2]int64{{0, 0}, {-L, -L}, {-L, 0}, {-L, L}, {0, -L}, {0, L}, {L, -L}, {L, 0}, {L, L}} {
+		for q := range px {
+			x, y := px[q]+s[0], py[q]+s[1]
+			if x >= -margin && x < L+margin && y >= -margin && y < L+margin {
+				vs = append(vs, vertex{x, y, q, hilbert((x+L)>>11, (y+L)>>11, 17)})
+			}
+		}
+	}
+	sort.SliceStable(vs, func(a, b int) bool { return vs[a].key < vs[b].key })
+	d = newDelaunay(len(vs))
+	orig = make([]int, len(vs)) // original particle of each vertex, after the 3 super vertices
+	for k, v := range vs {
+		d.x, d.y = append(d.x, v.x), append(d.y, v.y)
+		orig[k] = v.q
+	}
+	// A particle's mass goes to the vertex of its box copy, or to the vertex
+	// that copy coincides with.
+	mass = make([]float64, len(px))
+	for v := int32(3); v < int32(len(d.x)); v++ {
+		at := v
+		if dup := d.insert(v); dup >= 0 {
+			at = dup
+		}
+		if d.inBox(v) {
+			mass[orig[at-3]]++
+		}
+	}
+	return d, orig, mass
 }
 
 func (d *delaunay) inBox(v int32) bool {

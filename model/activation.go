@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/kernels/cuda"
 )
 
 // Activation kinds of Tables A.1/A.2.
@@ -64,4 +65,39 @@ func (l *Activation) Backward(ws *Workspace, dy []float32, _, needDx bool) []flo
 // String names the nonlinearity.
 func (l *Activation) String() string {
 	return [...]string{ReLU: "relu", LeakyReLU: "leaky relu", Tanh: "tanh"}[l.Kind]
+}
+
+type deviceActivation struct {
+	dev   *cuda.Device
+	kind  cuda.Activation
+	slope float64
+	y, dx cuda.F32
+}
+
+func (l *Activation) onGPU(p deviceParams) deviceLayer {
+	a := &deviceActivation{dev: p.dev}
+	switch l.Kind {
+	case ReLU:
+		a.kind = cuda.LeakyReLU
+	case LeakyReLU:
+		a.kind, a.slope = cuda.LeakyReLU, leakySlope
+	case Tanh:
+		a.kind = cuda.Tanh
+	}
+	return a
+}
+
+func (a *deviceActivation) forward(x cuda.F32, _ int, _ bool) cuda.F32 {
+	y := grow(a.dev, &a.y, x.Len)
+	a.dev.Activate(a.kind, a.slope, x, y)
+	return y
+}
+
+func (a *deviceActivation) backward(dy cuda.F32, _, needDx bool) cuda.F32 {
+	if !needDx {
+		return cuda.F32{}
+	}
+	dx := grow(a.dev, &a.dx, dy.Len)
+	a.dev.ActivateBackward(a.kind, a.slope, a.y.Slice(0, dy.Len), dy, dx)
+	return dx
 }

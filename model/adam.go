@@ -1,7 +1,5 @@
 package model
 
-import "github.com/cosmogan/cosmogan/kernels"
-
 // AdamConfig holds Adam's hyperparameters; the paper uses lr 2e-4, β1 0.5.
 type AdamConfig struct {
 	LR    float32 `toml:"lr" json:"lr"`
@@ -24,10 +22,4 @@ type Adam struct {
 // NewAdam returns a fresh optimizer for n parameters.
 func NewAdam(cfg AdamConfig, n int) *Adam {
 	return &Adam{AdamConfig: cfg, M: make([]float32, n), V: make([]float32, n)}
-}
-
-// Update applies one step to params given grads.
-func (a *Adam) Update(t *kernels.Team, params, grads []float32) {
-	a.Step++
-	kernels.Adam(t, params, grads, a.M, a.V, a.LR, a.Beta1, a.Beta2, a.Eps, a.Step)
 }

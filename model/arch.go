@@ -179,6 +179,11 @@ func NewGenerator(a Arch) (*Net, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
+	return NewNet("G", Shape{C: a.Latent, Spatial: [3]int{1, 1, 1}}, a.generatorLayers()...)
+}
+
+// generatorLayers are G's layers, before their setup. a must be valid.
+func (a Arch) generatorLayers() []Layer {
 	pad, outPad := a.pad()
 	s0 := a.Size >> len(a.GFilters)
 	first := a.spatial(2*a.GFilters[0], s0)
@@ -197,7 +202,7 @@ func NewGenerator(a Arch) (*Net, error) {
 			layers = append(layers, &BatchNorm{}, &Activation{Kind: ReLU})
 		}
 	}
-	return NewNet("G", Shape{C: a.Latent, Spatial: [3]int{1, 1, 1}}, layers...)
+	return layers
 }
 
 // convStack is the convolutional part shared by D, TD and E; spectral
@@ -226,6 +231,11 @@ func NewDiscriminator(a Arch) (*Net, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
+	return NewNet("D", a.ImageShape(), a.discriminatorLayers()...)
+}
+
+// discriminatorLayers are D's layers, before their setup. a must be valid.
+func (a Arch) discriminatorLayers() []Layer {
 	spectral := a.DNorm == "spectral"
 	layers := a.convStack(spectral)
 	if a.MinibatchStd {
@@ -235,7 +245,7 @@ func NewDiscriminator(a Arch) (*Net, error) {
 	if spectral {
 		out = &SpectralNorm{Layer: out}
 	}
-	return NewNet("D", a.ImageShape(), append(layers, out)...)
+	return append(layers, out)
 }
 
 // NewEncoder builds E, whose output is a latent vector per sample.
@@ -243,7 +253,12 @@ func NewEncoder(a Arch) (*Net, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	return NewNet("E", a.ImageShape(), append(a.convStack(false), &Dense{Out: a.Latent, Bias: true})...)
+	return NewNet("E", a.ImageShape(), a.encoderLayers()...)
+}
+
+// encoderLayers are E's layers, before their setup. a must be valid.
+func (a Arch) encoderLayers() []Layer {
+	return append(a.convStack(false), &Dense{Out: a.Latent, Bias: true})
 }
 
 // TruncatedDiscriminator returns TD, the view of D without its last layer,

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/kernels/cuda"
 )
 
 // Conv is a 2D or 3D convolution with a cubic kernel, lowered to GEMM on
@@ -247,4 +248,69 @@ func grid(dim, n int) string {
 		return fmt.Sprintf("%d²", n)
 	}
 	return fmt.Sprintf("%d³", n)
+}
+
+func (l *Conv) onGPU(p deviceParams) deviceLayer {
+	return &deviceConv{dev: p.dev, conv: p.dev.NewConv(l.Geometry()), bias: l.Bias, inSize: l.inSize, outSize: l.outSize,
+		w: p.take(l.Out*l.s.Rows(), l.Bias, l.Out)}
+}
+
+func (l *ConvTranspose) onGPU(p deviceParams) deviceLayer {
+	return &deviceConv{dev: p.dev, conv: p.dev.NewConv(l.Geometry()), transposed: true, bias: l.Bias, inSize: l.inSize, outSize: l.outSize,
+		w: p.take(l.in*l.s.Rows(), l.Bias, l.Out)}
+}
+
+// deviceConv is Conv, or with transposed ConvTranspose, on the device. Both
+// hold a convolution from an image side to a column side (Geometry); a
+// transposed convolution runs it backwards: its forward pass is the data
+// gradient, its data gradient the forward pass, and its weight gradient the
+// filter gradient with the roles of input and output exchanged.
+type deviceConv struct {
+	dev             *cuda.Device
+	conv            *cuda.Conv
+	transposed      bool
+	bias            bool
+	inSize, outSize int
+	w               deviceWeights
+	x               cuda.F32
+	batch           int
+	y, dx           cuda.F32
+	sums            cuda.Buffer[float64]
+}
+
+func (d *deviceConv) forward(x cuda.F32, batch int, _ bool) cuda.F32 {
+	d.x, d.batch = x, batch
+	y := grow(d.dev, &d.y, batch*d.outSize)
+	if d.transposed {
+		d.dev.ConvBackwardData(d.conv, batch, d.w.w, x, d.w.b, y)
+	} else {
+		d.dev.ConvForward(d.conv, batch, d.w.w, x, d.w.b, y)
+	}
+	return y
+}
+
+func (d *deviceConv) backward(dy cuda.F32, paramGrads, needDx bool) cuda.F32 {
+	if paramGrads {
+		s := &d.conv.Shape
+		if d.transposed {
+			d.dev.ConvBackwardFilter(d.conv, d.batch, d.x, dy, d.w.dw)
+		} else {
+			d.dev.ConvBackwardFilter(d.conv, d.batch, dy, d.x, d.w.dw)
+		}
+		if d.bias && d.transposed {
+			addChannelSums(d.dev, &d.sums, d.batch, s.C, s.ImageVolume(), dy, d.w.db)
+		} else if d.bias {
+			addChannelSums(d.dev, &d.sums, d.batch, d.conv.Out, s.ColVolume(), dy, d.w.db)
+		}
+	}
+	if !needDx {
+		return cuda.F32{}
+	}
+	dx := grow(d.dev, &d.dx, d.batch*d.inSize)
+	if d.transposed {
+		d.dev.ConvForward(d.conv, d.batch, d.w.w, dy, cuda.F32{}, dx)
+	} else {
+		d.dev.ConvBackwardData(d.conv, d.batch, d.w.w, dy, cuda.F32{}, dx)
+	}
+	return dx
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/kernels/cuda"
 )
 
 // Dense is a fully connected layer y = W·x + b on the flattened input, with W
@@ -99,4 +100,53 @@ func (l *Reshape) String() string {
 		return fmt.Sprintf("reshape %d×%s", l.To.C, grid(2, s[2]))
 	}
 	return fmt.Sprintf("reshape %d×%s", l.To.C, grid(3, l.To.Spatial[2]))
+}
+
+// onGPU: a dense layer is a GEMM with the weights as the second operand.
+func (l *Dense) onGPU(p deviceParams) deviceLayer {
+	return &deviceDense{l: l, dev: p.dev, w: p.take(l.Out*l.in, l.Bias, l.Out)}
+}
+
+type deviceDense struct {
+	l     *Dense
+	dev   *cuda.Device
+	w     deviceWeights
+	x     cuda.F32
+	batch int
+	y, dx cuda.F32
+	sums  cuda.Buffer[float64]
+}
+
+func (d *deviceDense) forward(x cuda.F32, batch int, _ bool) cuda.F32 {
+	d.x, d.batch = x, batch
+	y := grow(d.dev, &d.y, batch*d.l.Out)
+	d.dev.Gemm(false, true, batch, d.l.Out, d.l.in, x, d.w.w, false, d.w.b, y)
+	return y
+}
+
+func (d *deviceDense) backward(dy cuda.F32, paramGrads, needDx bool) cuda.F32 {
+	if paramGrads {
+		d.dev.Gemm(true, false, d.l.Out, d.l.in, d.batch, dy, d.x, true, cuda.F32{}, d.w.dw)
+		if d.l.Bias {
+			addChannelSums(d.dev, &d.sums, d.batch, d.l.Out, 1, dy, d.w.db)
+		}
+	}
+	if !needDx {
+		return cuda.F32{}
+	}
+	dx := grow(d.dev, &d.dx, d.batch*d.l.in)
+	d.dev.Gemm(false, false, d.batch, d.l.in, d.l.Out, dy, d.w.w, false, cuda.F32{}, dx)
+	return dx
+}
+
+func (l *Reshape) onGPU(deviceParams) deviceLayer { return deviceReshape{} }
+
+type deviceReshape struct{}
+
+func (deviceReshape) forward(x cuda.F32, _ int, _ bool) cuda.F32 { return x }
+func (deviceReshape) backward(dy cuda.F32, _, needDx bool) cuda.F32 {
+	if !needDx {
+		return cuda.F32{}
+	}
+	return dy
 }

@@ -4,40 +4,48 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/cosmogan/cosmogan/kernels"
 	"github.com/cosmogan/cosmogan/kernels/cuda/cudatest"
 )
 
-// ganPair returns the same GAN twice, on the CPU and on the device.
-func ganPair(t *testing.T, arch Arch, opt AdamConfig) (*GAN, *DeviceGAN) {
+// pair is the same GAN twice, trained on the CPU and on the device (whose
+// host networks are host).
+type pair struct {
+	cpu, host    *GAN
+	onCPU, onGPU GANTrainer
+}
+
+func ganPair(t *testing.T, ws *Workspace, arch Arch, opt AdamConfig) pair {
 	t.Helper()
-	cpu, err := NewGAN(arch, opt, rand.New(rand.NewPCG(7, 7)))
-	if err != nil {
+	var p pair
+	var err error
+	for _, m := range []**GAN{&p.cpu, &p.host} {
+		if *m, err = NewGAN(arch, opt, rand.New(rand.NewPCG(7, 7))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p.onCPU, err = NewGANTrainer(p.cpu, CPU(ws)); err != nil {
 		t.Fatal(err)
 	}
-	host, err := NewGAN(arch, opt, rand.New(rand.NewPCG(7, 7)))
-	if err != nil {
+	if p.onGPU, err = NewGANTrainer(p.host, GPU(cudatest.Device(t))); err != nil {
 		t.Fatal(err)
 	}
-	gpu, err := NewDeviceGAN(cudatest.Device(t), host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cpu, gpu
+	return p
 }
 
 // stepBoth draws a new batch and takes one GAN step with it on both.
-func stepBoth(t *testing.T, ws *Workspace, cpu *GAN, gpu *DeviceGAN, b *GANBatch, rng *rand.Rand) (got, want StepStats) {
+func stepBoth(t *testing.T, p pair, b *GANBatch, rng *rand.Rand) (got, want StepStats) {
 	t.Helper()
 	normalInit(rng, b.Real, 0, 0.5)
 	drawAll(b, 0.1, rng)
-	want, err := cpu.Step(ws, b)
+	want, err := p.onCPU.Step(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err = gpu.Step(b); err != nil {
+	if got, err = p.onGPU.Step(b); err != nil {
 		t.Fatal(err)
 	}
 	return got, want
@@ -63,11 +71,12 @@ func TestDeviceGradientsMatchTheCPU(t *testing.T) {
 		t.Run(fmt.Sprintf("%dD", arch.Dim), func(t *testing.T) {
 			opt := DefaultAdam()
 			opt.LR = 0
-			cpu, gpu := ganPair(t, arch, opt)
+			p := ganPair(t, ws, arch, opt)
+			cpu, host := p.cpu, p.host
 			rng := rand.New(rand.NewPCG(1, 1))
 			b := NewGANBatch(arch, 3)
-			got, want := stepBoth(t, ws, cpu, gpu, b, rng)
-			if err := gpu.Pull(); err != nil {
+			got, want := stepBoth(t, p, b, rng)
+			if err := p.onGPU.Pull(); err != nil {
 				t.Fatal(err)
 			}
 			for _, c := range []struct {
@@ -81,8 +90,8 @@ func TestDeviceGradientsMatchTheCPU(t *testing.T) {
 			for _, c := range []struct {
 				what      string
 				got, want []float32
-			}{{"G gradients", gpu.Host.G.Grads, cpu.G.Grads}, {"D gradients", gpu.Host.D.Grads, cpu.D.Grads},
-				{"G state", gpu.Host.G.State, cpu.G.State}, {"D state", gpu.Host.D.State, cpu.D.State}} {
+			}{{"G gradients", host.G.Grads, cpu.G.Grads}, {"D gradients", host.D.Grads, cpu.D.Grads},
+				{"G state", host.G.State, cpu.G.State}, {"D state", host.D.State, cpu.D.State}} {
 				if d := cudatest.MaxRelDiff(c.got, c.want); d > gradTol {
 					t.Errorf("%s differ by %.2g of their largest value (> %g)", c.what, d, gradTol)
 				}
@@ -98,21 +107,22 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 	const steps = 20
 	for _, arch := range tinyArchs() {
 		t.Run(fmt.Sprintf("%dD", arch.Dim), func(t *testing.T) {
-			cpu, gpu := ganPair(t, arch, DefaultAdam())
+			p := ganPair(t, ws, arch, DefaultAdam())
+			cpu, host := p.cpu, p.host
 			g0, d0 := append([]float32(nil), cpu.G.Params...), append([]float32(nil), cpu.D.Params...)
 			rng := rand.New(rand.NewPCG(2, 2))
 			b := NewGANBatch(arch, 4)
 			for s := range steps {
-				got, want := stepBoth(t, ws, cpu, gpu, b, rng)
+				got, want := stepBoth(t, p, b, rng)
 				if math.Abs(got.LossD-want.LossD) > lossTol || math.Abs(got.LossG-want.LossG) > lossTol {
 					t.Errorf("step %d: losses D %g, G %g on the device, %g, %g on the CPU", s, got.LossD, got.LossG, want.LossD, want.LossG)
 				}
 			}
-			if err := gpu.Pull(); err != nil {
+			if err := p.onGPU.Pull(); err != nil {
 				t.Fatal(err)
 			}
-			compareTrained(t, "G", gpu.Host.G.Params, cpu.G.Params, g0)
-			compareTrained(t, "D", gpu.Host.D.Params, cpu.D.Params, d0)
+			compareTrained(t, "G", host.G.Params, cpu.G.Params, g0)
+			compareTrained(t, "D", host.D.Params, cpu.D.Params, d0)
 
 			// The AE on the CPU-trained G and D, twice.
 			aeCPU, err := NewAE(arch, cpu.G, cpu.D, DefaultAdam(), rand.New(rand.NewPCG(3, 3)))
@@ -123,18 +133,22 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			aeGPU, err := NewDeviceAE(cudatest.Device(t), aeHost)
+			aeOnCPU, err := NewAETrainer(aeCPU, CPU(ws))
+			if err != nil {
+				t.Fatal(err)
+			}
+			aeGPU, err := NewAETrainer(aeHost, GPU(cudatest.Device(t)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			e0 := append([]float32(nil), aeCPU.E.Params...)
 			for s := range steps {
 				normalInit(rng, b.Real, 0, 0.5)
-				want, _, err := aeCPU.Step(ws, b.Real, nil, b.N)
+				want, _, err := aeOnCPU.Step(b.Real, nil, b.N)
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, _, err := aeGPU.Step(b.Real, b.N)
+				got, _, err := aeGPU.Step(b.Real, nil, b.N)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -146,20 +160,16 @@ func TestDeviceTrainingMatchesTheCPU(t *testing.T) {
 				t.Fatal(err)
 			}
 			compareTrained(t, "E", aeHost.E.Params, aeCPU.E.Params, e0)
-			want, got := aeCPU.Loss(ws, b.Real, b.N), 0.0
-			if got, err = aeGPU.Loss(b.Real, b.N); err != nil {
+			want, err := aeOnCPU.Loss(b.Real, b.N)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := aeGPU.Loss(b.Real, b.N)
+			if err != nil {
 				t.Fatal(err)
 			}
 			if math.Abs(got-want) > lossTol*(1+want) {
 				t.Errorf("AE validation loss %g on the device, %g on the CPU", got, want)
-			}
-			zCPU, zGPU := make([]float32, b.N*arch.Latent), make([]float32, b.N*arch.Latent)
-			aeCPU.Encode(ws, b.Real, b.N, zCPU)
-			if err := aeGPU.Encode(b.Real, b.N, zGPU); err != nil {
-				t.Fatal(err)
-			}
-			if d := cudatest.MaxRelDiff(zGPU, zCPU); d > trainTol {
-				t.Errorf("encodings differ by %.2g of their largest value", d)
 			}
 		})
 	}
@@ -192,7 +202,7 @@ func TestDeviceStepAllocatesNothingOnceWarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	dev := cudatest.Device(t)
-	dg, err := NewDeviceGAN(dev, gan)
+	dg, err := NewGANTrainer(gan, GPU(dev))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +210,7 @@ func TestDeviceStepAllocatesNothingOnceWarm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	da, err := NewDeviceAE(dev, ae)
+	da, err := NewAETrainer(ae, GPU(dev))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,12 +221,68 @@ func TestDeviceStepAllocatesNothingOnceWarm(t *testing.T) {
 		if _, err := dg.Step(b); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := da.Step(b.Real, b.N); err != nil {
+		if _, _, err := da.Step(b.Real, nil, b.N); err != nil {
 			t.Fatal(err)
 		}
 	}
 	step()
 	if n := testing.AllocsPerRun(3, step); n != 0 {
 		t.Errorf("a warm GAN+AE step on the device allocates %.0f times, want 0", n)
+	}
+}
+
+// TestDeviceEMAMatchesTheCPU: the moving average of G, updated in the step
+// on either backend (on a GPU from G's weights pulled to the host), follows
+// the same weights.
+func TestDeviceEMAMatchesTheCPU(t *testing.T) {
+	ws := NewWorkspace(kernels.NewTeam(1))
+	arch := tinyArchs()[0]
+	p := ganPair(t, ws, arch, DefaultAdam())
+	for _, m := range []*GAN{p.cpu, p.host} {
+		var err error
+		if m.EMA, err = NewEMA(arch, m.G, 0.9); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := append([]float32(nil), p.cpu.EMA.Net.Params...)
+	rng := rand.New(rand.NewPCG(4, 4))
+	b := NewGANBatch(arch, 4)
+	for range 10 {
+		stepBoth(t, p, b, rng)
+	}
+	compareTrained(t, "G's moving average", p.host.EMA.Net.Params, p.cpu.EMA.Net.Params, start)
+	if d := cudatest.MaxRelDiff(p.host.EMA.Net.State, p.cpu.EMA.Net.State); d > gradTol {
+		t.Errorf("the averaged batch-norm statistics differ by %.2g of their largest value (> %g)", d, gradTol)
+	}
+}
+
+// TestGPURefusesLayersWithoutCounterpart: a network with a layer that has no
+// device counterpart is refused by the GPU backend, and by Arch.CheckGPU
+// before anything is built, naming the network, the layer and its kind.
+func TestGPURefusesLayersWithoutCounterpart(t *testing.T) {
+	base := tinyArchs()[0]
+	if err := base.CheckGPU(); err != nil {
+		t.Fatalf("the paper's layers: %v", err)
+	}
+	for _, c := range []struct {
+		set  func(*Arch)
+		want string
+	}{
+		{func(a *Arch) { a.MinibatchStd = true }, "D layer 5 (MinibatchStd) has no GPU implementation"},
+		{func(a *Arch) { a.Upsample = "resize" }, "G layer 4 (Upsample) has no GPU implementation"},
+		{func(a *Arch) { a.DNorm = "spectral" }, "D layer 0 (SpectralNorm) has no GPU implementation"},
+	} {
+		arch := base
+		c.set(&arch)
+		if err := arch.CheckGPU(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CheckGPU = %v, want %q", err, c.want)
+		}
+		gan, err := NewGAN(arch, DefaultAdam(), rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewGANTrainer(gan, GPU(cudatest.Device(t))); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("NewGANTrainer on the GPU = %v, want %q", err, c.want)
+		}
 	}
 }

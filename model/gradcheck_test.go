@@ -205,10 +205,15 @@ func TestNetworkGradients(t *testing.T) {
 			realLabels := []float32{1, 1, 0, 1}
 			fakeLabels := []float32{0, 1, 0, 0}
 
+			tr, err := newGANSteps[[]float32](gan, &cpuOps{ws: ws})
+			if err != nil {
+				t.Fatal(err)
+			}
 			fake := append([]float32(nil), gan.G.Forward(ws, z, batch, true)...)
 			lossD := func() float64 {
-				l, _, _ := gan.DiscriminatorGrads(ws, real, fake, realLabels, fakeLabels, batch)
-				return l
+				tr.discriminatorGrads(real, fake, realLabels, fakeLabels, batch)
+				l, _ := tr.ops.results()
+				return l[0] + l[2]
 			}
 			gan.D.ZeroGrads()
 			lossD()
@@ -216,14 +221,14 @@ func TestNetworkGradients(t *testing.T) {
 			checkFD(t, fdCase{name: "D loss wrt D", x: gan.D.Params, grad: gradD, h: 3e-4, loss: lossD, tol: 3e-2, count: 64}, rng)
 
 			lossG := func() float64 {
-				f := gan.G.Forward(ws, z, batch, true)
-				return gan.GeneratorGrads(ws, f, z, batch)
+				ms := tr.generatorGrads(gan.G.Forward(ws, z, batch, true), z, batch)
+				l, _ := tr.ops.results()
+				return l[4] + ms
 			}
 			gan.G.ZeroGrads()
 			lossG()
 			gradG := append([]float32(nil), gan.G.Grads...)
 			checkFD(t, fdCase{name: "G loss wrt G", x: gan.G.Params, grad: gradG, h: 3e-4, loss: lossG, tol: 3e-2, count: 64}, rng)
-
 			if arch.Dim == 2 { // the tiny 3D G saturates its tanh, where |x_a − x_b| has kinks within ±h
 				gan.ModeSeeking = 0.5
 				gan.G.ZeroGrads()
@@ -238,14 +243,26 @@ func TestNetworkGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 			spread(rng, ae.E)
-			lossAE := func() float64 { return ae.Grads(ws, real, batch) }
+			at, err := newAESteps[[]float32](ae, &cpuOps{ws: ws})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lossAE := func() float64 {
+				at.grads(real, batch)
+				l, _ := at.ops.results()
+				return l[0]
+			}
 			ae.E.ZeroGrads()
 			lossAE()
 			gradE := append([]float32(nil), ae.E.Grads...)
 			checkFD(t, fdCase{name: "AE loss wrt E", x: ae.E.Params, grad: gradE, h: 3e-4, loss: lossAE, tol: 3e-2, count: 64}, rng)
 
 			ae.LatentWeight = 0.7
-			lossLatent := func() float64 { return ae.LatentGrads(ws, z, batch) }
+			lossLatent := func() float64 {
+				at.latentGrads(z, batch)
+				l, _ := at.ops.results()
+				return ae.LatentWeight * l[1]
+			}
 			ae.E.ZeroGrads()
 			lossLatent()
 			gradL := append([]float32(nil), ae.E.Grads...)

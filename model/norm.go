@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/cosmogan/cosmogan/kernels"
+	"github.com/cosmogan/cosmogan/kernels/cuda"
 )
 
 // BatchNorm normalizes each channel over the batch and spatial positions
@@ -145,3 +146,77 @@ func (l *BatchNorm) FLOPs() int { return 0 }
 
 // String describes the layer, e.g. "batchnorm 64×4096" (channels × positions).
 func (l *BatchNorm) String() string { return fmt.Sprintf("batchnorm %d×%d", l.c, l.p) }
+
+// deviceBatchNorm is BatchNorm on the device. The per-channel sums are
+// computed there; with synchronized batch norm over several ranks they make a
+// round trip through the host for the all-reduce (2·channels doubles).
+type deviceBatchNorm struct {
+	l                          *BatchNorm
+	dev                        *cuda.Device
+	gamma, beta, dGamma, dBeta cuda.F32
+	runMean, runVar            cuda.F32
+	sums                       cuda.Buffer[float64]
+	mean, invStd, k            cuda.F32
+	batch                      int
+	n                          float64
+	train                      bool
+	y, xhat, dx                cuda.F32
+}
+
+func (l *BatchNorm) onGPU(p deviceParams) deviceLayer {
+	c, dev := l.c, p.dev
+	return &deviceBatchNorm{l: l, dev: dev,
+		gamma: p.params.Slice(p.at, p.at+c), beta: p.params.Slice(p.at+c, p.at+2*c),
+		dGamma: p.grads.Slice(p.at, p.at+c), dBeta: p.grads.Slice(p.at+c, p.at+2*c),
+		runMean: p.state.Slice(p.stateAt, p.stateAt+c), runVar: p.state.Slice(p.stateAt+c, p.stateAt+2*c),
+		sums: cuda.Alloc[float64](dev, 2*c), mean: cuda.Alloc[float32](dev, c), invStd: cuda.Alloc[float32](dev, c),
+		k: cuda.Alloc[float32](dev, 3*c)}
+}
+
+// sumOverRanks adds up the sums of every rank (synchronized batch norm).
+func (d *deviceBatchNorm) sumOverRanks() {
+	if d.l.Sync == nil || d.l.Sync.Size() < 2 {
+		return
+	}
+	cuda.Download(d.dev, d.l.sums, d.sums)
+	if err := d.dev.Synchronize(); err != nil {
+		panic(err) // as in BatchNorm: no way to continue the step
+	}
+	if err := d.l.Sync.AllReduceSum64(d.l.sums); err != nil {
+		panic(err)
+	}
+	cuda.Upload(d.dev, d.sums, d.l.sums)
+}
+
+func (d *deviceBatchNorm) forward(x cuda.F32, batch int, train bool) cuda.F32 {
+	c, p := d.l.c, d.l.p
+	d.batch, d.train = batch, train
+	y, xhat := grow(d.dev, &d.y, batch*c*p), grow(d.dev, &d.xhat, batch*c*p)
+	if train {
+		d.dev.ChannelMoments(batch, c, p, x, x, d.sums)
+		d.sumOverRanks()
+		d.n = float64(batch * p * d.l.ranks())
+	}
+	d.dev.BatchNormStats(c, d.n, train, bnMomentum, bnEps, d.sums, d.mean, d.invStd, d.runMean, d.runVar)
+	d.dev.BatchNormApply(batch, c, p, x, d.mean, d.invStd, d.gamma, d.beta, xhat, y)
+	return y
+}
+
+func (d *deviceBatchNorm) backward(dy cuda.F32, paramGrads, needDx bool) cuda.F32 {
+	c, p := d.l.c, d.l.p
+	d.dev.ChannelMoments(d.batch, c, p, dy, d.xhat, d.sums)
+	if paramGrads {
+		d.dev.AddSums(d.sums.Slice(0, c), d.dBeta)
+		d.dev.AddSums(d.sums.Slice(c, 2*c), d.dGamma)
+	}
+	if !needDx {
+		return cuda.F32{}
+	}
+	if d.train {
+		d.sumOverRanks()
+	}
+	d.dev.BatchNormCoeffs(c, d.n, d.train, d.sums, d.gamma, d.invStd, d.k)
+	dx := grow(d.dev, &d.dx, d.batch*c*p)
+	d.dev.BatchNormBackwardData(d.batch, c, p, dy, d.xhat, d.k, dx)
+	return dx
+}

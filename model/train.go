@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-
-	"github.com/cosmogan/cosmogan/kernels"
 )
 
 // GAN holds G and D with their optimizers and the buffers of a training step.
@@ -28,10 +26,8 @@ type GAN struct {
 	// then returns it.
 	EMA *EMA
 	// ModeSeeking, when positive, is the weight of the mode-seeking term of
-	// G's loss (see GeneratorGrads).
+	// G's loss (see modeSeeking).
 	ModeSeeking float64
-
-	ones, dLogits []float32
 }
 
 // StepStats are the losses of one GAN step on this rank's part of the batch,
@@ -105,32 +101,6 @@ func (b *GANBatch) Draw(i int, frac float64, rng *rand.Rand) {
 	NoisyLabels(b.FakeLabels[i:i+1], 0, frac, rng)
 }
 
-// Step performs one GAN training step on a batch (this rank's part of the
-// global batch): one D update on the real samples and generated ones, then
-// one G update that reuses the same generated samples. An update whose
-// averaged gradients are not finite is skipped on every rank.
-func (m *GAN) Step(ws *Workspace, b *GANBatch) (StepStats, error) {
-	if b.N < 1 || len(b.Real) < b.N*m.D.In.Size() || len(b.Z) < b.N*m.Arch.Latent {
-		return StepStats{}, fmt.Errorf("GAN step: batch of %d samples with %d real and %d latent values", b.N, len(b.Real), len(b.Z))
-	}
-	fake := m.G.Forward(ws, b.Z, b.N, true)
-	m.D.ZeroGrads()
-	var st StepStats
-	st.LossD, st.DReal, st.DFake = m.DiscriminatorGrads(ws, b.Real, fake, b.RealLabels, b.FakeLabels, b.N)
-	var err error
-	if st.SkipD, err = update(ws, m.Sync, m.D, m.OptD); err != nil {
-		return st, err
-	}
-
-	m.G.ZeroGrads()
-	st.LossG = m.GeneratorGrads(ws, fake, b.Z, b.N)
-	st.SkipG, err = update(ws, m.Sync, m.G, m.OptG)
-	if err == nil && !st.SkipG && m.EMA != nil {
-		m.EMA.Update(m.G, m.OptG.Step)
-	}
-	return st, err
-}
-
 // Sampler is the generator to sample from: the moving average of G's weights
 // where training keeps one, else G.
 func (m *GAN) Sampler() *Net {
@@ -140,52 +110,97 @@ func (m *GAN) Sampler() *Net {
 	return m.G
 }
 
-// update averages n's gradients over the ranks and applies them, unless they
-// are not finite: then it reports the step skipped.
-func update(ws *Workspace, s Sync, n *Net, opt *Adam) (skipped bool, err error) {
-	finite, err := averageGradients(s, n.Grads)
-	if err != nil || !finite {
-		return !finite, err
-	}
-	opt.Update(ws.Team, n.Params, n.Grads)
-	return false, nil
+// ganSteps is GANTrainer on a backend whose buffers are of type B: the GAN
+// step, written once for every backend.
+type ganSteps[B any] struct {
+	m    *GAN
+	ops  ops[B]
+	g, d netOps[B]
+	mirror[B]
+
+	real, z, realLabels, fakeLabels, ones, dLogits B
 }
 
-// DiscriminatorGrads adds to D.Grads the gradient of the D loss of Eq. 4,
-// LD = ½·BCE(D(real), realLabels) + ½·BCE(D(fake), fakeLabels), and returns LD
-// with the mean D outputs on both batches.
-func (m *GAN) DiscriminatorGrads(ws *Workspace, real, fake, realLabels, fakeLabels []float32, batch int) (loss, dReal, dFake float64) {
-	dl := kernels.Grow(&m.dLogits, batch)
-	logits := m.D.Forward(ws, real, batch, true)
-	dReal = meanSigmoid(logits)
-	loss = BCEWithLogits(logits, realLabels, dl, 0.5)
-	m.D.Backward(ws, dl, true, false)
-
-	logits = m.D.Forward(ws, fake, batch, true)
-	dFake = meanSigmoid(logits)
-	loss += BCEWithLogits(logits, fakeLabels, dl, 0.5)
-	m.D.Backward(ws, dl, true, false)
-	return loss, dReal, dFake
+func newGANSteps[B any](m *GAN, o ops[B]) (*ganSteps[B], error) {
+	t := &ganSteps[B]{m: m, ops: o}
+	var zero B
+	if _, ok := o.host(zero); m.ModeSeeking > 0 && !ok {
+		o.close()
+		return nil, fmt.Errorf("the mode-seeking term (gan.mode_seeking) has no GPU implementation yet: train it on the CPU")
+	}
+	var err error
+	if t.g, err = o.net(m.G, m.OptG); err == nil {
+		t.d, err = o.net(m.D, m.OptD)
+	}
+	if err != nil {
+		o.close()
+		return nil, err
+	}
+	t.mirror = mirror[B]{ops: o, trained: []netOps[B]{t.g, t.d}}
+	return t, nil
 }
 
-// GeneratorGrads adds to G.Grads the gradient of −mean log D(G(z)) for the
-// batch fake that the latest G.Forward produced from z, plus the
-// mode-seeking term with ModeSeeking, and returns that loss. D's gradients
-// are not touched.
-func (m *GAN) GeneratorGrads(ws *Workspace, fake, z []float32, batch int) float64 {
-	dl := kernels.Grow(&m.dLogits, batch)
-	ones := kernels.Grow(&m.ones, batch)
-	for i := range ones {
-		ones[i] = 1
+func (t *ganSteps[B]) Step(b *GANBatch) (StepStats, error) {
+	m, o, n := t.m, t.ops, b.N
+	if n < 1 || len(b.Real) < n*m.D.In.Size() || len(b.Z) < n*m.Arch.Latent || len(b.RealLabels) < n || len(b.FakeLabels) < n {
+		return StepStats{}, fmt.Errorf("GAN step: batch of %d samples with %d real and %d latent values", n, len(b.Real), len(b.Z))
 	}
-	logits := m.D.Forward(ws, fake, batch, true)
-	loss := BCEWithLogits(logits, ones, dl, 1)
-	dFake := m.D.Backward(ws, dl, false, true)
-	if m.ModeSeeking > 0 {
-		loss += modeSeeking(fake, z, dFake, batch, m.ModeSeeking)
+	real := o.load(&t.real, b.Real[:n*m.D.In.Size()])
+	z := o.load(&t.z, b.Z[:n*m.Arch.Latent])
+	realLabels, fakeLabels := o.load(&t.realLabels, b.RealLabels[:n]), o.load(&t.fakeLabels, b.FakeLabels[:n])
+
+	var st StepStats
+	var err error
+	fake := t.g.forward(z, n, true)
+	t.d.zeroGrads()
+	t.discriminatorGrads(real, fake, realLabels, fakeLabels, n)
+	if st.SkipD, err = update(t.d, m.OptD, m.Sync); err != nil {
+		return st, err
 	}
-	m.G.Backward(ws, dFake, true, false)
-	return loss
+	t.g.zeroGrads()
+	modeSeeking := t.generatorGrads(fake, z, n)
+	if st.SkipG, err = update(t.g, m.OptG, m.Sync); err != nil {
+		return st, err
+	}
+	if !st.SkipG && m.EMA != nil {
+		t.g.pullWeights()
+		if err := o.wait(); err != nil {
+			return st, err
+		}
+		m.EMA.Update(m.G, m.OptG.Step)
+	}
+	l, err := o.results()
+	st.LossD, st.DReal, st.DFake, st.LossG = l[0]+l[2], l[1], l[3], l[4]+modeSeeking
+	return st, err
+}
+
+// discriminatorGrads adds to D's gradients those of the D loss of Eq. 4,
+// LD = ½·BCE(D(real), realLabels) + ½·BCE(D(fake), fakeLabels); its two
+// terms and the mean D outputs go to result slots 0 to 3.
+func (t *ganSteps[B]) discriminatorGrads(real, fake, realLabels, fakeLabels B, n int) {
+	dl := t.ops.buf(&t.dLogits, n)
+	t.ops.bce(0.5, t.d.forward(real, n, true), realLabels, dl, 0)
+	t.d.backward(dl, true, false)
+	t.ops.bce(0.5, t.d.forward(fake, n, true), fakeLabels, dl, 2)
+	t.d.backward(dl, true, false)
+}
+
+// generatorGrads adds to G's gradients those of −mean log D(fake), for the
+// batch fake that G's latest forward pass produced from z, and with
+// ModeSeeking those of the mode-seeking term, which it returns; the loss goes
+// to result slot 4. D's gradients are not touched.
+func (t *ganSteps[B]) generatorGrads(fake, z B, n int) (modeSeekingLoss float64) {
+	dl := t.ops.buf(&t.dLogits, n)
+	t.ops.bce(1, t.d.forward(fake, n, true), t.ops.fill(&t.ones, n, 1), dl, 4)
+	dFake := t.d.backward(dl, false, true)
+	if t.m.ModeSeeking > 0 { // on host buffers: newGANSteps refuses it elsewhere
+		x, _ := t.ops.host(fake)
+		zs, _ := t.ops.host(z)
+		g, _ := t.ops.host(dFake)
+		modeSeekingLoss = modeSeeking(x, zs, g, n, t.m.ModeSeeking)
+	}
+	t.g.backward(dFake, true, false)
+	return modeSeekingLoss
 }
 
 // modeSeekingEps keeps the mode-seeking term finite for identical samples.
@@ -237,14 +252,6 @@ func modeSeeking(x, z, grad []float32, batch int, lambda float64) float64 {
 	return lambda * loss / float64(h)
 }
 
-func meanSigmoid(logits []float32) float64 {
-	var s float64
-	for _, v := range logits {
-		s += sigmoid(float64(v))
-	}
-	return s / float64(len(logits))
-}
-
 // AE is the autoencoder of §3.2: a trained encoder E in front of the frozen
 // generator G as decoder, trained with the feature loss of Eq. 7 measured by
 // the frozen truncated discriminator TD. G and TD run in inference mode (batch
@@ -263,8 +270,6 @@ type AE struct {
 	LatentWeight float64
 	// Sync averages E's gradients over data-parallel ranks; nil for one rank.
 	Sync Sync
-
-	target, dFeat, dz []float32
 }
 
 // NewAE builds a fresh encoder for arch in front of the trained g and d.
@@ -287,60 +292,92 @@ func (a *AE) SetSync(s Sync, syncBatchNorm bool) {
 	}
 }
 
-// Step performs one encoder update on a batch of crops x and, with
-// LatentWeight, latent vectors z (batch of each; nil without), and returns
-// this rank's loss and whether the update was skipped for non-finite
-// gradients.
-func (a *AE) Step(ws *Workspace, x, z []float32, batch int) (loss float64, skipped bool, err error) {
-	a.E.ZeroGrads()
-	loss = a.Grads(ws, x, batch)
-	if a.LatentWeight > 0 {
-		loss += a.LatentGrads(ws, z, batch)
+// aeSteps is AETrainer on a backend whose buffers are of type B: the AE
+// step, written once for every backend.
+type aeSteps[B any] struct {
+	a         *AE
+	ops       ops[B]
+	e, g, td  netOps[B]
+	mirror[B] // of E: G and TD are frozen
+
+	x, target, dFeat, z, dz B
+}
+
+func newAESteps[B any](a *AE, o ops[B]) (*aeSteps[B], error) {
+	t := &aeSteps[B]{a: a, ops: o}
+	var zero B
+	if _, ok := o.host(zero); a.LatentWeight > 0 && !ok {
+		o.close()
+		return nil, fmt.Errorf("the AE's latent regression (ae.latent_weight) has no GPU implementation yet: train it on the CPU")
 	}
-	skipped, err = update(ws, a.Sync, a.E, a.OptE)
-	return loss, skipped, err
-}
-
-// LatentGrads adds to E.Grads the gradient of λ·mean (E(G(z)) − z)² (G in
-// inference mode, as the decoder) and returns that term.
-func (a *AE) LatentGrads(ws *Workspace, z []float32, batch int) float64 {
-	zHat := a.E.Forward(ws, a.G.Forward(ws, z, batch, false), batch, true)
-	dz := kernels.Grow(&a.dz, len(zHat))
-	loss := FeatureLoss(zHat, z, dz)
-	for i := range dz {
-		dz[i] *= float32(a.LatentWeight)
+	var err error
+	if t.e, err = o.net(a.E, a.OptE); err == nil {
+		if t.g, err = o.net(a.G, nil); err == nil {
+			t.td, err = o.net(a.TD, nil)
+		}
 	}
-	a.E.Backward(ws, dz, true, false)
-	return a.LatentWeight * loss
+	if err != nil {
+		o.close()
+		return nil, err
+	}
+	t.mirror = mirror[B]{ops: o, trained: []netOps[B]{t.e}}
+	return t, nil
 }
 
-// Grads adds to E.Grads the gradient of ‖TD(x) − TD(G(E(x)))‖² (mean over
-// features) and returns that loss.
-func (a *AE) Grads(ws *Workspace, x []float32, batch int) float64 {
-	loss, dFeat := a.forward(ws, x, batch, true)
-	dz := a.G.Backward(ws, a.TD.Backward(ws, dFeat, false, true), false, true)
-	a.E.Backward(ws, dz, true, false)
-	return loss
+func (t *aeSteps[B]) Step(x, z []float32, batch int) (loss float64, skipped bool, err error) {
+	t.e.zeroGrads()
+	t.grads(x, batch)
+	if t.a.LatentWeight > 0 {
+		t.latentGrads(z, batch)
+	}
+	if skipped, err = update(t.e, t.a.OptE, t.a.Sync); err != nil {
+		return 0, skipped, err
+	}
+	l, err := t.ops.results()
+	if t.a.LatentWeight > 0 {
+		loss = t.a.LatentWeight * l[1]
+	}
+	return l[0] + loss, skipped, err
 }
 
-// Loss evaluates the Eq. 7 loss on a batch without training (E in inference
-// mode), as for validation and early stopping.
-func (a *AE) Loss(ws *Workspace, x []float32, batch int) float64 {
-	loss, _ := a.forward(ws, x, batch, false)
-	return loss
+// latentGrads adds to E's gradients those of λ·mean (E(G(z)) − z)² (G in
+// inference mode, as the decoder); the mean goes to result slot 1. The
+// weighting runs on host buffers: newAESteps refuses it elsewhere.
+func (t *aeSteps[B]) latentGrads(z []float32, batch int) {
+	o, n := t.ops, batch*t.a.G.In.Size()
+	zb := o.load(&t.z, z[:n])
+	zHat := t.e.forward(t.g.forward(zb, batch, false), batch, true)
+	dz := o.buf(&t.dz, n)
+	o.featureLoss(zHat, zb, dz, 1)
+	g, _ := o.host(dz)
+	for i := range g {
+		g[i] *= float32(t.a.LatentWeight)
+	}
+	t.e.backward(dz, true, false)
 }
 
-// forward returns the loss and its gradient with respect to TD's output.
-func (a *AE) forward(ws *Workspace, x []float32, batch int, train bool) (float64, []float32) {
-	target := kernels.Grow(&a.target, batch*a.TD.Out.Size())
-	copy(target, a.TD.Forward(ws, x, batch, false))
-	z := a.E.Forward(ws, x, batch, train)
-	f := a.TD.Forward(ws, a.G.Forward(ws, z, batch, false), batch, false)
-	df := kernels.Grow(&a.dFeat, len(f))
-	return FeatureLoss(f, target, df), df
+func (t *aeSteps[B]) Loss(x []float32, batch int) (float64, error) {
+	t.forward(x, batch, false)
+	l, err := t.ops.results()
+	return l[0], err
 }
 
-// Encode writes E(x) for a batch into z (inference mode).
-func (a *AE) Encode(ws *Workspace, x []float32, batch int, z []float32) {
-	copy(z, a.E.Forward(ws, x, batch, false))
+// grads adds to E's gradients those of ‖TD(x) − TD(G(E(x)))‖² (mean over
+// features); the loss goes to result slot 0.
+func (t *aeSteps[B]) grads(x []float32, batch int) {
+	df := t.forward(x, batch, true)
+	dz := t.g.backward(t.td.backward(df, false, true), false, true)
+	t.e.backward(dz, true, false)
+}
+
+// forward puts the loss in result slot 0 and returns its gradient with
+// respect to TD's output.
+func (t *aeSteps[B]) forward(x []float32, batch int, train bool) B {
+	o, features := t.ops, batch*t.a.TD.Out.Size()
+	in := o.load(&t.x, x[:batch*t.a.E.In.Size()])
+	target := o.copyOf(&t.target, t.td.forward(in, batch, false), features)
+	f := t.td.forward(t.g.forward(t.e.forward(in, batch, train), batch, false), batch, false)
+	df := o.buf(&t.dFeat, features)
+	o.featureLoss(f, target, df, 0)
+	return df
 }

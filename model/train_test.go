@@ -20,31 +20,47 @@ func trainTiny(t *testing.T, arch Arch, threads, steps int) (g, d, e []float32) 
 	defer team.Close()
 	ws := NewWorkspace(team)
 	rng := rand.New(rand.NewPCG(42, 1))
-	gan, err := NewGAN(arch, DefaultAdam(), rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gan, ae := cpuTrainers(t, ws, arch, rng)
 	batch := 4
 	b := NewGANBatch(arch, batch)
 	real := b.Real
 	for i := 0; i < steps; i++ {
 		normalInit(rng, real, 0, 0.5)
 		drawAll(b, 0.1, rng)
-		if _, err := gan.Step(ws, b); err != nil {
+		if _, err := gan.Step(b); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for i := 0; i < steps; i++ {
+		normalInit(rng, real, 0, 0.5)
+		if _, _, err := ae.Step(real, nil, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return gan.m.G.Params, gan.m.D.Params, ae.a.E.Params
+}
+
+// cpuTrainers returns the CPU trainers of a new GAN for arch and of an AE on
+// its G and D, both initialized from rng.
+func cpuTrainers(t *testing.T, ws *Workspace, arch Arch, rng *rand.Rand) (*ganSteps[[]float32], *aeSteps[[]float32]) {
+	t.Helper()
+	gan, err := NewGAN(arch, DefaultAdam(), rng)
+	if err != nil {
+		t.Fatal(err)
 	}
 	ae, err := NewAE(arch, gan.G, gan.D, DefaultAdam(), rng)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < steps; i++ {
-		normalInit(rng, real, 0, 0.5)
-		if _, _, err := ae.Step(ws, real, nil, batch); err != nil {
-			t.Fatal(err)
-		}
+	gs, err := newGANSteps[[]float32](gan, &cpuOps{ws: ws})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return gan.G.Params, gan.D.Params, ae.E.Params
+	as, err := newAESteps[[]float32](ae, &cpuOps{ws: ws})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gs, as
 }
 
 // TestTrainingIsBitwiseReproducible trains twice with the same seed on 1
@@ -81,10 +97,7 @@ func TestTrainingLearns(t *testing.T) {
 	ws := NewWorkspace(team)
 	arch := tinyArchs()[0]
 	rng := rand.New(rand.NewPCG(5, 5))
-	gan, err := NewGAN(arch, DefaultAdam(), rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gan, ae := cpuTrainers(t, ws, arch, rng)
 	batch := 8
 	b := NewGANBatch(arch, batch)
 	real := b.Real
@@ -94,7 +107,7 @@ func TestTrainingLearns(t *testing.T) {
 	var first, last StepStats
 	for i := 0; i < 30; i++ {
 		drawAll(b, 0, rng)
-		st, err := gan.Step(ws, b)
+		st, err := gan.Step(b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,16 +119,12 @@ func TestTrainingLearns(t *testing.T) {
 	if !(last.LossD < first.LossD) || !(last.DReal > last.DFake) {
 		t.Errorf("D did not learn: loss %.4f → %.4f, D(real) %.3f vs D(fake) %.3f", first.LossD, last.LossD, last.DReal, last.DFake)
 	}
-	ae, err := NewAE(arch, gan.G, gan.D, DefaultAdam(), rng)
-	if err != nil {
-		t.Fatal(err)
-	}
 	normalInit(rng, real, 0, 0.5)
-	l0 := ae.Loss(ws, real, batch)
+	l0, _ := ae.Loss(real, batch)
 	for i := 0; i < 40; i++ {
-		ae.Step(ws, real, nil, batch)
+		ae.Step(real, nil, batch)
 	}
-	if l1 := ae.Loss(ws, real, batch); !(l1 < l0) {
+	if l1, _ := ae.Loss(real, batch); !(l1 < l0) {
 		t.Errorf("AE loss did not fall: %.4g → %.4g", l0, l1)
 	}
 }
@@ -126,20 +135,13 @@ func TestStepAllocatesNothingOnceWarm(t *testing.T) {
 	ws := NewWorkspace(team)
 	arch := tinyArchs()[1]
 	rng := rand.New(rand.NewPCG(1, 1))
-	gan, err := NewGAN(arch, DefaultAdam(), rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gan, ae := cpuTrainers(t, ws, arch, rng)
 	batch := 4
 	b := NewGANBatch(arch, batch)
-	ae, err := NewAE(arch, gan.G, gan.D, DefaultAdam(), rng)
-	if err != nil {
-		t.Fatal(err)
-	}
 	step := func() {
 		drawAll(b, 0.1, rng)
-		gan.Step(ws, b)
-		ae.Step(ws, b.Real, nil, batch)
+		gan.Step(b)
+		ae.Step(b.Real, nil, batch)
 	}
 	step()
 	if n := testing.AllocsPerRun(5, step); n != 0 {
@@ -248,19 +250,20 @@ func nonFiniteGradientsSkipTheUpdate(t *testing.T, device bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := func(b *GANBatch) (StepStats, error) { return gan.Step(ws, b) }
+	on := CPU(ws)
 	if device {
-		dg, err := NewDeviceGAN(cudatest.Device(t), gan)
-		if err != nil {
-			t.Fatal(err)
+		on = GPU(cudatest.Device(t))
+	}
+	tr, err := NewGANTrainer(gan, on)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(b *GANBatch) (StepStats, error) {
+		st, err := tr.Step(b)
+		if err == nil {
+			err = tr.Pull()
 		}
-		step = func(b *GANBatch) (StepStats, error) {
-			st, err := dg.Step(b)
-			if err == nil {
-				err = dg.Pull()
-			}
-			return st, err
-		}
+		return st, err
 	}
 	b := NewGANBatch(arch, 4)
 	normalInit(rng, b.Real, 0, 0.5)

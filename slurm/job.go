@@ -176,6 +176,31 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// paths returns the job's configuration file, run directory and binary as
+// the script names them: absolute paths (a binary without a slash is a name
+// looked up in the job's PATH, "cosmogan" by default).
+func (j Job) paths() (config, runDir, binary string, err error) {
+	if config, err = filepath.Abs(j.Config); err != nil {
+		return "", "", "", fmt.Errorf("slurm job: configuration file: %w", err)
+	}
+	if runDir, err = filepath.Abs(j.RunDir); err != nil {
+		return "", "", "", fmt.Errorf("slurm job: run directory: %w", err)
+	}
+	if strings.ContainsAny(runDir, " \t\r\n\"'\\%") { // the working directory may bring them
+		return "", "", "", fmt.Errorf("slurm job: run directory %q contains a character an #SBATCH line cannot carry", runDir)
+	}
+	binary = j.Binary
+	if binary == "" {
+		binary = "cosmogan"
+	}
+	if strings.ContainsRune(binary, '/') {
+		if binary, err = filepath.Abs(binary); err != nil {
+			return "", "", "", fmt.Errorf("slurm job: binary: %w", err)
+		}
+	}
+	return config, runDir, binary, nil
+}
+
 // Script renders the job as a bash batch script for sbatch, every line
 // explained in a comment. Relative paths are made absolute against the
 // working directory, since the job may start elsewhere.
@@ -183,25 +208,9 @@ func (j Job) Script() (string, error) {
 	if err := j.Validate(); err != nil {
 		return "", err
 	}
-	config, err := filepath.Abs(j.Config)
+	config, runDir, binary, err := j.paths()
 	if err != nil {
-		return "", fmt.Errorf("slurm job: configuration file: %w", err)
-	}
-	runDir, err := filepath.Abs(j.RunDir)
-	if err != nil {
-		return "", fmt.Errorf("slurm job: run directory: %w", err)
-	}
-	if strings.ContainsAny(runDir, " \t\r\n\"'\\%") { // the working directory may bring them
-		return "", fmt.Errorf("slurm job: run directory %q contains a character an #SBATCH line cannot carry", runDir)
-	}
-	binary := j.Binary
-	if binary == "" {
-		binary = "cosmogan"
-	}
-	if strings.ContainsRune(binary, '/') {
-		if binary, err = filepath.Abs(binary); err != nil {
-			return "", fmt.Errorf("slurm job: binary: %w", err)
-		}
+		return "", err
 	}
 	name := j.JobName
 	if name == "" {

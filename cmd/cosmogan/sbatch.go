@@ -70,25 +70,13 @@ func sbatchCmd(fs *flag.FlagSet, w streams) func() error {
 		if cfg.Device == daemon.DeviceCUDA && *gpus == 0 {
 			return usageError{fmt.Sprintf("--config %s trains on GPUs (device = \"cuda\") but the job asks for none: add --gpus-per-task 1", *config)}
 		}
-		dir, err := filepath.Abs(*runDir)
+		dir, err := jobRunDir(*runDir)
 		if err != nil {
-			return usageError{fmt.Sprintf("--run-dir %s: %v", *runDir, err)}
+			return err
 		}
-		if st, err := os.Stat(filepath.Dir(dir)); err != nil || !st.IsDir() {
-			return usageError{fmt.Sprintf("--run-dir %s: its parent %s is not an existing directory", *runDir, filepath.Dir(dir))}
-		}
-		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-			return usageError{fmt.Sprintf("--run-dir %s: exists and is not a directory", *runDir)}
-		}
-		bin := *binary
-		if bin == "" {
-			if bin, err = os.Executable(); err != nil {
-				return fmt.Errorf("cannot find this program's path (give --binary): %w", err)
-			}
-		} else if filepath.Base(bin) != bin { // a path, not a name looked up in the job's PATH
-			if st, err := os.Stat(bin); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-				return usageError{fmt.Sprintf("--binary %s: not an executable file", bin)}
-			}
+		bin, err := jobBinary(*binary)
+		if err != nil {
+			return err
 		}
 		job := slurm.Job{
 			Config: *config, RunDir: dir, Nodes: *nodes, TasksPerNode: *tasks, CPUsPerTask: *cpus, GPUsPerTask: *gpus,
@@ -102,23 +90,61 @@ func sbatchCmd(fs *flag.FlagSet, w streams) func() error {
 			_, err := io.WriteString(w.out, script)
 			return err
 		}
-		// Slurm opens RUN_DIR/slurm-JOBID.out before the script runs: the
-		// run directory must exist when the job starts. An empty one is a
-		// new run to the daemon.
-		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("create the run directory: %w", err)
-		}
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-		defer stop()
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		id, err := slurm.Submit(ctx, script)
+		return submitJob(w, dir, script)
+	}
+}
+
+// jobRunDir is the absolute path of --run-dir, whose parent must exist and
+// which, if it exists, must be a directory.
+func jobRunDir(runDir string) (string, error) {
+	dir, err := filepath.Abs(runDir)
+	if err != nil {
+		return "", usageError{fmt.Sprintf("--run-dir %s: %v", runDir, err)}
+	}
+	if st, err := os.Stat(filepath.Dir(dir)); err != nil || !st.IsDir() {
+		return "", usageError{fmt.Sprintf("--run-dir %s: its parent %s is not an existing directory", runDir, filepath.Dir(dir))}
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return "", usageError{fmt.Sprintf("--run-dir %s: exists and is not a directory", runDir)}
+	}
+	return dir, nil
+}
+
+// jobBinary is the program the ranks run: --binary, or this program.
+func jobBinary(binary string) (string, error) {
+	if binary == "" {
+		bin, err := os.Executable()
 		if err != nil {
-			return err
+			return "", fmt.Errorf("cannot find this program's path (give --binary): %w", err)
 		}
-		_, err = fmt.Fprintln(w.out, id)
+		return bin, nil
+	}
+	if filepath.Base(binary) != binary { // a path, not a name looked up in the job's PATH
+		if st, err := os.Stat(binary); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			return "", usageError{fmt.Sprintf("--binary %s: not an executable file", binary)}
+		}
+	}
+	return binary, nil
+}
+
+// submitJob submits script with sbatch and prints the job's id.
+func submitJob(w streams, dir, script string) error {
+	// Slurm opens RUN_DIR/slurm-JOBID.out before the script runs: the run
+	// directory must exist when the job starts. An empty one is a new run
+	// to the daemon.
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create the run directory: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	id, err := slurm.Submit(ctx, script)
+	if err != nil {
 		return err
 	}
+	_, err = fmt.Fprintln(w.out, id)
+	return err
 }
 
 // checkRanks refuses a job whose nodes × tasks ranks do not split the global
