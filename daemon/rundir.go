@@ -50,6 +50,10 @@ type runState struct {
 	// Notes are what a user of the results must know, such as a fallback
 	// to another checkpoint than the one asked for; the report shows them.
 	Notes []string `json:"notes,omitempty"`
+	// WorldSize is the number of ranks of the latest run; WorldSizeChanges
+	// lists every change of it from one run to the next (worldsize.go).
+	WorldSize        int               `json:"world_size,omitempty"`
+	WorldSizeChanges []worldSizeChange `json:"world_size_changes,omitempty"`
 }
 
 // note records a note once (a resumed stage may make the same one again).
