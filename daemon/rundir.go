@@ -20,7 +20,7 @@ import (
 // A run directory holds everything of one run:
 //
 //	config.toml        the configuration the run was started with (frozen)
-//	state.json         the stage reached, the weights_sha256 of finished stages
+//	state.json         the stage reached, the weights_sha256 of finished stages, the world size and its changes
 //	lock               locked while a run uses the directory; names its process
 //	logs/rank-N.jsonl  each rank's log, JSON lines, for people
 //	metrics/rank-N.jsonl each rank's typed records (Metric): curves, weights
