@@ -63,12 +63,29 @@ func dataParallelMatchesOneRank(t *testing.T, cfg Config, tol float64) {
 			t.Fatalf("rank %d: %v", i, err)
 		}
 	}
+	closeNetworks(t, one, two, tol)
+	// Both ranks record the same weights_sha256 for each stage.
+	for _, stage := range []string{stageGAN, stageAE} {
+		var sums []string
+		for rank := 0; rank < 2; rank++ {
+			sums = append(sums, stageWeights(t, two, rank, stage))
+		}
+		if sums[0] == "" || sums[0] != sums[1] {
+			t.Errorf("%s: weights_sha256 of rank 0 %q and rank 1 %q differ", stage, sums[0], sums[1])
+		}
+	}
+}
+
+// closeNetworks checks that the final GAN and AE networks of the finished
+// runs in dirs want and got are equal within tol, relative (2-norm).
+func closeNetworks(t *testing.T, want, got string, tol float64) {
+	t.Helper()
 	for _, name := range []string{"gan-final.ckpt", "ae-final.ckpt"} {
-		a, err := model.ReadCheckpoint(filepath.Join(one, "checkpoints", name))
+		a, err := model.ReadCheckpoint(filepath.Join(want, "checkpoints", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := model.ReadCheckpoint(filepath.Join(two, "checkpoints", name))
+		b, err := model.ReadCheckpoint(filepath.Join(got, "checkpoints", name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,18 +97,8 @@ func dataParallelMatchesOneRank(t *testing.T, cfg Config, tol float64) {
 				diff, norm = diff+d*d, norm+float64(pa[j])*float64(pa[j])
 			}
 			if rel := math.Sqrt(diff / norm); !(rel < tol) {
-				t.Errorf("%s %s: 2 ranks differ from 1 rank by %.3g (relative), want < %g", name, a.Nets[i].Name, rel, tol)
+				t.Errorf("%s %s: %s differs from %s by %.3g (relative), want < %g", name, a.Nets[i].Name, got, want, rel, tol)
 			}
-		}
-	}
-	// Both ranks record the same weights_sha256 for each stage.
-	for _, stage := range []string{stageGAN, stageAE} {
-		var sums []string
-		for rank := 0; rank < 2; rank++ {
-			sums = append(sums, stageWeights(t, two, rank, stage))
-		}
-		if sums[0] == "" || sums[0] != sums[1] {
-			t.Errorf("%s: weights_sha256 of rank 0 %q and rank 1 %q differ", stage, sums[0], sums[1])
 		}
 	}
 }

@@ -96,7 +96,11 @@ func Run(ctx context.Context, cfg Config, dir string, comm parallel.Comm) error 
 	if r.state.Weights == nil {
 		r.state.Weights = map[string]string{}
 	}
-	log.Info().Str("run_dir", dir).Str("stage", r.state.Stage).Int("ranks", comm.Size()).Int("threads", team.Threads()).Msg("run starting")
+	host, _ := os.Hostname() // "" where the kernel will not say; the line is for people
+	log.Info().Str("run_dir", dir).Str("host", host).Str("stage", r.state.Stage).Int("ranks", comm.Size()).Int("threads", team.Threads()).Msg("run starting")
+	if err := r.recordWorldSize(); err != nil {
+		return err
+	}
 	if err := r.stages(ctx, log); err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 // A run directory holds everything of one run:
 //
 //	config.toml        the configuration the run was started with (frozen)
-//	state.json         the stage reached, the weights_sha256 of finished stages
+//	state.json         the stage reached, the weights_sha256 of finished stages, the world size and its changes
 //	lock               locked while a run uses the directory; names its process
 //	logs/rank-N.jsonl  each rank's log, JSON lines, for people
 //	metrics/rank-N.jsonl each rank's typed records (Metric): curves, weights
@@ -50,6 +50,10 @@ type runState struct {
 	// Notes are what a user of the results must know, such as a fallback
 	// to another checkpoint than the one asked for; the report shows them.
 	Notes []string `json:"notes,omitempty"`
+	// WorldSize is the number of ranks of the latest run; WorldSizeChanges
+	// lists every change of it from one run to the next (worldsize.go).
+	WorldSize        int               `json:"world_size,omitempty"`
+	WorldSizeChanges []worldSizeChange `json:"world_size_changes,omitempty"`
 }
 
 // note records a note once (a resumed stage may make the same one again).
