@@ -85,6 +85,17 @@ func TestRunDirMustBeARunDirectory(t *testing.T) {
 	if err := slurmRun.checkUsable(); err != nil {
 		t.Errorf("a run directory with Slurm's output file: %v", err)
 	}
+	// A run killed in its first write leaves only the temporary of state.json.
+	killed := runDir(filepath.Join(t.TempDir(), "killed"))
+	os.MkdirAll(string(killed), 0o755)
+	os.WriteFile(killed.path(".state.json.tmp1513627843"), nil, 0o644)
+	if err := killed.checkUsable(); err != nil {
+		t.Errorf("a run directory holding a temporary of state.json: %v", err)
+	}
+	os.WriteFile(killed.path(".notes.txt.tmp42"), nil, 0o644)
+	if err := killed.checkUsable(); err == nil {
+		t.Error(".notes.txt.tmp42 was taken for a temporary of the run's")
+	}
 	os.WriteFile(slurmRun.path("slurm-notes.out"), nil, 0o644)
 	if err := slurmRun.checkUsable(); err == nil {
 		t.Error("slurm-notes.out was taken for a Slurm output file")

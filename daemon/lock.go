@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cosmogan/cosmogan/internal/atomicfile"
 )
 
 // runDirEntries are the names a run directory holds (see the layout in
@@ -39,7 +41,10 @@ func (d runDir) checkUsable() error {
 	}
 	var foreign []string
 	for _, e := range entries {
-		if !runDirEntries[e.Name()] && !slurmOutput(e.Name()) {
+		// A run killed while writing a file leaves its temporary (removed
+		// once the directory is locked): it belongs to the run.
+		target, temp := atomicfile.TempOf(e.Name())
+		if !runDirEntries[e.Name()] && !slurmOutput(e.Name()) && !(temp && runDirEntries[target]) {
 			foreign = append(foreign, e.Name())
 		}
 	}

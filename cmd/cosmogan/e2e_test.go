@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
@@ -95,6 +96,8 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	run := func(killAfter time.Duration) (wasKilled bool) {
 		cmd := exec.Command(bin, "run", "--config", cfg, "--run-dir", killed)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +110,7 @@ func TestKilledRunResumesExactly(t *testing.T) {
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Fatalf("run of %s: %v", killed, err)
+				t.Fatalf("run of %s: %v\n%s", killed, err, stderr.Bytes())
 			}
 			return false
 		case <-timer:

@@ -79,17 +79,24 @@ func RemoveStale(dir string) ([]string, error) {
 	return removed, err
 }
 
-// isTemp reports whether name is one of Write's temporary names:
-// "." + the target's name + ".tmp" + CreateTemp's random digits.
+// isTemp reports whether name is one of Write's temporary names.
 func isTemp(name string) bool {
+	_, ok := TempOf(name)
+	return ok
+}
+
+// TempOf returns the name of the file that name, one of Write's temporary
+// names ("." + the target's name + ".tmp" + CreateTemp's random digits),
+// was to replace; ok is false for any other name.
+func TempOf(name string) (target string, ok bool) {
 	i := strings.LastIndex(name, ".tmp")
-	if !strings.HasPrefix(name, ".") || i < 1 {
-		return false
+	if !strings.HasPrefix(name, ".") || i < 1 || len(name) == i+len(".tmp") {
+		return "", false
 	}
 	for _, c := range name[i+len(".tmp"):] {
 		if c < '0' || c > '9' {
-			return false
+			return "", false
 		}
 	}
-	return len(name) > i+len(".tmp")
+	return name[1:i], true
 }
