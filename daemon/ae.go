@@ -197,10 +197,11 @@ func (r *runner) loadBestGAN(gan *model.GAN) error {
 		r.state.note(note)
 		path, ck = final, fck
 	}
-	if _, err := restore(ck, r.cfg.Model, []trained{{net: gan.G}, {net: gan.D}}); err != nil {
+	if _, err := restore(ck, r.cfg.Model, []trained{{net: gan.D}}); err != nil {
 		return err
 	}
-	// The decoder is the generator the GAN stage samples from.
+	// The decoder is the generator the GAN stage samples from (G, or its
+	// moving average where the stage kept one).
 	g, err := ck.Generator()
 	if err == nil {
 		err = g.Restore(gan.G, nil)

@@ -171,6 +171,15 @@ func TestInterruptedRunResumesExactly(t *testing.T) {
 				if cfg.GAN.GEMA > 0 && name == "gan-final.ckpt" {
 					netOf(t, a, model.EMAName)
 				}
+				if cfg.GAN.GEMA > 0 && name == "ae-final.ckpt" { // the decoder is the GAN's average of G
+					best, err := model.ReadCheckpoint(filepath.Join(whole, "checkpoints", "gan-best.ckpt"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !equalBits(netOf(t, a, "G").Params, netOf(t, best, model.EMAName).Params) {
+						t.Error("the AE's decoder is not the best GAN checkpoint's average of G")
+					}
+				}
 				for i := range a.Nets {
 					if !equalBits(a.Nets[i].Params, b.Nets[i].Params) || !equalBits(a.Nets[i].State, b.Nets[i].State) {
 						t.Errorf("%s: network %s differs between the interrupted and the uninterrupted run", name, a.Nets[i].Name)

@@ -39,7 +39,7 @@ func TestMultiNode(t *testing.T) {
 	// differences in these networks (3e-3 after 10 steps, on one node too).
 	demo := tinyConfig(t, map[string]string{"sync_batchnorm": "true", "status_addr": `""`, "size": "64", "latent": "100",
 		"kernel": "4", "g_filters": "[128, 64, 32, 16, 1]", "d_filters": "[16, 32, 64, 128, 256]", "steps": "1"})
-	t.Run("DemoNetworksMatchOneRank", func(t *testing.T) { demoNetworks(t, c, bin, demo) })
+	t.Run("DemoNetworksMatchOneRank", func(t *testing.T) { matchesOneRank(t, c, bin, demo, filepath.Join(t.TempDir(), "demo")) })
 
 	// Long enough (200 steps, checkpoints every 50) for a signal or a node
 	// loss to land mid-stage; compared bitwise with an uninterrupted run of
@@ -61,19 +61,7 @@ func TestMultiNode(t *testing.T) {
 // float32 rounding. Without the tcp btl the same ranks cannot reach each
 // other: nothing but TCP joins the nodes. The 4-rank run is left in four.
 func twoNodesMatchOneRank(t *testing.T, c *slurmtest.Nodes, bin, cfg, four string) {
-	start := time.Now()
-	id := submit(t, c, bin, cfg, four, 2, 2)
-	c.WaitJob(t, id, 5*time.Minute, "completion", func(f map[string]string) bool { return f["JobState"] == "COMPLETED" })
-	t.Logf("2 nodes × 2 ranks: job %s done in %v", id, time.Since(start).Round(time.Second))
-	if hosts := rankHosts(t, four, 4); !slices.Equal(hosts, []string{c.Names[0], c.Names[0], c.Names[1], c.Names[1]}) {
-		t.Errorf("ranks 0-3 ran on %v, want two on each of %v", hosts, c.Names)
-	}
-	one := filepath.Join(t.TempDir(), "one")
-	if out, err := mpirun(1, bin, "run", "--config", cfg, "--run-dir", one).CombinedOutput(); err != nil {
-		t.Fatalf("mpirun -np 1: %v\n%s", err, out)
-	}
-	compareRuns(t, four, one, 1e-5)
-
+	matchesOneRank(t, c, bin, cfg, four)
 	cmd := c.Command("timeout", "120", "srun", "--nodes=2", "--ntasks-per-node=1", "--mpi=pmix", bin, "run", "--config", cfg,
 		"--run-dir", filepath.Join(t.TempDir(), "no-tcp"))
 	cmd.Env = append(cmd.Env, "OMPI_MCA_btl=self,vader") // the last value of a key wins
@@ -83,19 +71,18 @@ func twoNodesMatchOneRank(t *testing.T, c *slurmtest.Nodes, bin, cfg, four strin
 	}
 }
 
-// demoNetworks (scenario 1 at the default run's size): 2 nodes × 2 ranks
-// complete, with ranks on both hosts, and end within float32 rounding of one
-// rank on the same global batch.
-func demoNetworks(t *testing.T, c *slurmtest.Nodes, bin, cfg string) {
+// matchesOneRank submits cfg as 2 nodes × 2 ranks into run, waits for it
+// to complete, checks that ranks 0-1 and 2-3 ran on the two hostnames, and
+// that its weights equal one rank's on the same global batch within 1e-5.
+func matchesOneRank(t *testing.T, c *slurmtest.Nodes, bin, cfg, run string) {
 	start := time.Now()
-	run := filepath.Join(t.TempDir(), "demo")
 	id := submit(t, c, bin, cfg, run, 2, 2)
 	c.WaitJob(t, id, 5*time.Minute, "completion", func(f map[string]string) bool { return f["JobState"] == "COMPLETED" })
-	t.Logf("default networks, 2 nodes × 2 ranks: job %s done in %v", id, time.Since(start).Round(time.Second))
+	t.Logf("2 nodes × 2 ranks: job %s done in %v", id, time.Since(start).Round(time.Second))
 	if hosts := rankHosts(t, run, 4); !slices.Equal(hosts, []string{c.Names[0], c.Names[0], c.Names[1], c.Names[1]}) {
 		t.Errorf("ranks 0-3 ran on %v, want two on each of %v", hosts, c.Names)
 	}
-	one := filepath.Join(t.TempDir(), "demo-one")
+	one := filepath.Join(t.TempDir(), "one")
 	if out, err := mpirun(1, bin, "run", "--config", cfg, "--run-dir", one).CombinedOutput(); err != nil {
 		t.Fatalf("mpirun -np 1: %v\n%s", err, out)
 	}
